@@ -1,0 +1,74 @@
+"""Request dependencies: the runtime, the caller's identity, and public rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from takedown.api.errors import ApiError
+from takedown.runtime import Runtime
+from takedown.services.access import Principal, Role, principal_for_key
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def principal(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
+    header = request.headers.get("authorization", "")
+    if not header:
+        raise ApiError(401, "missing_api_key", "send Authorization: Bearer <api key>")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ApiError(401, "invalid_api_key", "use the form Authorization: Bearer <api key>")
+    with rt.transaction() as session:
+        found = principal_for_key(session, key.strip())
+    if found is None:
+        raise ApiError(401, "invalid_api_key", "this API key is not valid or was revoked")
+    return found
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = frozenset(roles)
+
+    def check(who: Principal = Depends(principal)) -> Principal:
+        if who.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise ApiError(403, "forbidden", f"this needs one of the roles: {names}")
+        return who
+
+    return check
+
+
+STAFF = (Role.REVIEWER, Role.LEAD, Role.ADMIN, Role.LEGAL)
+
+
+class PublicRateLimit:
+    """Per-address limit on the public endpoints (`TAKEDOWN_REPORT_RATE_LIMIT`)."""
+
+    def __init__(self, limit: str) -> None:
+        self.item = parse(limit)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def __call__(self, request: Request) -> None:
+        key = client_address(request)
+        if not self.limiter.hit(self.item, "public", key):
+            retry = max(1, int(self.item.get_expiry()))
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many requests from this address; try again shortly",
+                {"Retry-After": str(retry)},
+            )
+
+
+def public_rate_limit(request: Request) -> None:
+    request.app.state.public_limit(request)

@@ -1,0 +1,90 @@
+"""Turning stored rows into the contract's JSON. One shape per thing, whoever asks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from takedown.clock import rfc3339
+from takedown.services import case_log
+from takedown.store.models import Case, CaseEvent, ContentItem
+
+
+def signals_of(item: ContentItem) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for s in item.signals:
+        if s.signal == "vpdq":
+            import json
+
+            out["vpdq"] = json.loads(s.value)
+        else:
+            out[s.signal] = s.value
+        if s.signal == "pdq" and s.quality is not None:
+            out["pdq_quality"] = s.quality
+    return out
+
+
+def event_json(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "seq": event.seq,
+        "type": event.type,
+        "actor": event.actor,
+        "at": rfc3339(event.at),
+        "data": event.data,
+    }
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    return {
+        "case_id": case.id,
+        "state": case.state,
+        "priority": case.priority,
+        "category": case.category,
+        "child_safety": case.child_safety,
+        "opened_at": rfc3339(case.opened_at),
+        "deadline_at": rfc3339(case.deadline_at),
+        "escalated_at": rfc3339(case.escalated_at) if case.escalated_at else None,
+        "breached": case.breached_at is not None,
+        "content_ids": [link.item.content_id for link in case.links],
+        "report_count": len(case.reports),
+    }
+
+
+def case_detail(session: Session, case: Case) -> dict[str, Any]:
+    events = case_log.history(session, case.id)
+    return {
+        **case_summary(case),
+        "breached_at": rfc3339(case.breached_at) if case.breached_at else None,
+        "decided_at": rfc3339(case.decided_at) if case.decided_at else None,
+        "reports": [
+            {
+                "report_id": r.id,
+                "source": r.source,
+                "content_id": r.content_id,
+                "url": r.url,
+                "category": r.category,
+                "reporter_role": r.reporter_role,
+                "depicts_minor": r.depicts_minor,
+                "statement": r.statement,
+                "priority": r.priority,
+                "created_at": rfc3339(r.created_at),
+            }
+            for r in case.reports
+        ],
+        "content": [
+            {
+                "content_id": link.item.content_id,
+                "account_id": link.item.account_id,
+                "url": link.item.url,
+                "state": link.item.state,
+                "linked_because": link.reason,
+                "linked_at": rfc3339(link.linked_at),
+                "signals": signals_of(link.item),
+            }
+            for link in case.links
+        ],
+        "matches": [e.data for e in events if e.type == "match"],
+        "events": [event_json(e) for e in events],
+    }

@@ -1,0 +1,57 @@
+"""Staff endpoints: the queue, a case, its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from takedown.api.deps import STAFF, require, runtime
+from takedown.api.presenters import case_detail, case_summary, event_json
+from takedown.api.schemas import EventOut
+from takedown.domain.vocabulary import CaseState, Category, Priority
+from takedown.runtime import Runtime
+from takedown.services import case_log
+from takedown.services.access import Principal
+from takedown.services.cases import get_case, queue
+
+router = APIRouter(tags=["staff"])
+
+
+@router.get("/v1/cases")
+def list_cases(
+    state: CaseState | None = None,
+    priority: Priority | None = None,
+    category: Category | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    who: Principal = Depends(require(*STAFF)),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    with rt.transaction() as session:
+        cases = queue(
+            session,
+            state.value if state else None,
+            priority.value if priority else None,
+            category.value if category else None,
+            limit,
+            offset,
+        )
+        return {"cases": [case_summary(c) for c in cases]}
+
+
+@router.get("/v1/cases/{case_id}")
+def show_case(
+    case_id: str, who: Principal = Depends(require(*STAFF)), rt: Runtime = Depends(runtime)
+) -> dict[str, Any]:
+    with rt.transaction() as session:
+        return case_detail(session, get_case(session, case_id))
+
+
+@router.get("/v1/cases/{case_id}/events", response_model=list[EventOut])
+def case_events(
+    case_id: str, who: Principal = Depends(require(*STAFF)), rt: Runtime = Depends(runtime)
+) -> list[dict[str, Any]]:
+    with rt.transaction() as session:
+        get_case(session, case_id)
+        return [event_json(e) for e in case_log.history(session, case_id)]

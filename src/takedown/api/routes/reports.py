@@ -1,0 +1,58 @@
+"""Public reporting: no key, no identity demanded, rate limited per address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from takedown.api.deps import client_address, public_rate_limit, runtime
+from takedown.api.schemas import ReportIn, ReportOut, StatusOut
+from takedown.clock import rfc3339
+from takedown.runtime import Runtime
+from takedown.services.reports import ReportInput, file_report, reporter_key
+from takedown.services.status import status_for_token
+
+router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit)])
+
+
+def status_url(request: Request, rt: Runtime, token: str) -> str:
+    base = rt.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return f"{base}/status/{token}"
+
+
+@router.post("/v1/reports", status_code=201, response_model=ReportOut)
+def post_report(body: ReportIn, request: Request, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    data = ReportInput(**body.model_dump())
+    reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
+    with rt.transaction() as session:
+        receipt = file_report(session, rt.clock.now(), data, reporter, rt.deadlines)
+        out = {
+            "report_id": receipt.report.id,
+            "case_id": receipt.case.id,
+            "priority": receipt.case.priority,
+            "status_token": receipt.status_token,
+            "status_url": status_url(request, rt, receipt.status_token),
+            "content_state": receipt.item.state if receipt.item else None,
+        }
+    rt.metrics.reports.labels(category=data.category.value, priority=out["priority"]).inc()
+    return out
+
+
+@router.get("/v1/status/{status_token}", response_model=StatusOut)
+def get_status(status_token: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    with rt.transaction() as session:
+        view = status_for_token(session, status_token)
+        return {
+            "case_id": view.case.id,
+            "state": view.case.state,
+            "priority": view.case.priority,
+            "content_state": view.content_state,
+            "updates": [{"at": rfc3339(u.at), "message": u.message} for u in view.updates],
+            "decision": (
+                {**view.decision, "decided_at": rfc3339(view.decision["decided_at"])}
+                if view.decision
+                else None
+            ),
+            "can_appeal": view.can_appeal,
+        }

@@ -1,0 +1,107 @@
+"""Request and response shapes of the HTTP contract, apart from the storage models."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from takedown.domain.vocabulary import Category, ReporterRole
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    content_id: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    category: Category
+    reporter_role: ReporterRole
+    depicts_minor: bool = False
+    statement: str | None = Field(default=None, max_length=10_000)
+    contact_email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
+    reporter_account_id: str | None = Field(default=None, max_length=200)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _names_an_item(self) -> ReportIn:
+        if not self.content_id and not self.url:
+            raise ValueError("give content_id or url: which item is this report about?")
+        return self
+
+
+class ReportOut(BaseModel):
+    report_id: str
+    case_id: str
+    priority: str
+    status_token: str
+    status_url: str
+    content_state: str | None
+
+
+class MatchOut(BaseModel):
+    bank: str
+    signal: str
+    distance: int
+    case_id: str | None = None
+
+
+class ContentOut(BaseModel):
+    content_id: str
+    verdict: Literal["allow", "block", "hold"]
+    state: str
+    signals: dict[str, Any]
+    matches: list[MatchOut]
+
+
+class ContentStatusOut(BaseModel):
+    content_id: str
+    account_id: str
+    state: str
+    case_ids: list[str]
+
+
+class WebhookIn(BaseModel):
+    url: str = Field(min_length=1, max_length=2000)
+    secret: str = Field(min_length=1, max_length=500)
+
+
+class WebhookOut(BaseModel):
+    id: str
+
+
+class UpdateOut(BaseModel):
+    at: str
+    message: str
+
+
+class DecisionOut(BaseModel):
+    outcome: str | None
+    reason: str | None
+    decided_at: str
+
+
+class StatusOut(BaseModel):
+    case_id: str
+    state: str
+    priority: str
+    content_state: str | None
+    updates: list[UpdateOut]
+    decision: DecisionOut | None
+    can_appeal: bool
+
+
+class EventOut(BaseModel):
+    id: str
+    seq: int
+    type: str
+    actor: str
+    at: str
+    data: dict[str, Any]

@@ -1,0 +1,162 @@
+"""`takedown`: serve, worker, db, users, keys. Exit 0 on success; otherwise one line on stderr."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from takedown.clock import SystemClock
+from takedown.config import Settings
+from takedown.services.errors import ServiceError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Takedown: notice and takedown.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+users_app = typer.Typer(no_args_is_help=True, help="Staff accounts for the web pages.")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+
+DatabaseUrl = typer.Option(
+    None,
+    "--database-url",
+    envvar="TAKEDOWN_DATABASE_URL",
+    help="SQLAlchemy URL; SQLite by default.",
+)
+DataDir = typer.Option(
+    None, "--data-dir", envvar="TAKEDOWN_DATA_DIR", help="Folder for files; ./takedown-data."
+)
+
+
+def fail(message: str) -> None:
+    typer.echo(f"takedown: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def settings_from(database_url: str | None, data_dir: Path | None) -> Settings:
+    settings = Settings.from_env()
+    changes: dict[str, object] = {}
+    if database_url:
+        changes["database_url"] = database_url
+    if data_dir:
+        changes["data_dir"] = data_dir
+    from dataclasses import replace
+
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", envvar="TAKEDOWN_HOST"),
+    port: int = typer.Option(8000, envvar="TAKEDOWN_PORT"),
+    database_url: str | None = DatabaseUrl,
+    data_dir: Path | None = DataDir,
+    worker: bool = typer.Option(True, "--worker/--no-worker", help="Run the in-process worker."),
+) -> None:
+    """Run the API, the web pages and an in-process worker."""
+    import uvicorn
+
+    from takedown.api.app import create_app
+    from takedown.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
+    except Exception as exc:
+        fail(f"cannot start: {exc}")
+    uvicorn.run(create_app(rt, run_worker=worker), host=host, port=port, log_level="info")
+
+
+@app.command("worker")
+def worker_command(
+    database_url: str | None = DatabaseUrl,
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Run a worker alone, taking outbox jobs from the shared database."""
+    from takedown.runtime import Runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
+    try:
+        rt.worker.run_forever(rt.settings.worker_poll_seconds, rt.settings.sweep_interval_seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        rt.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: str | None = DatabaseUrl, data_dir: Path | None = DataDir) -> None:
+    """Bring the database schema up to date."""
+    from takedown.store.database import make_engine, upgrade
+
+    settings = settings_from(database_url, data_dir).resolved()
+    try:
+        upgrade(make_engine(settings.database_url))
+    except Exception as exc:
+        fail(f"migration failed: {exc}")
+    typer.echo("database is up to date")
+
+
+def _with_session(database_url: str | None, data_dir: Path | None):  # type: ignore[no-untyped-def]
+    from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
+
+    settings = settings_from(database_url, data_dir).resolved()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return transaction(make_sessionmaker(engine))
+
+
+@users_app.command("create")
+def users_create(
+    name: str,
+    role: str = typer.Option(..., "--role"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin."
+    ),
+    database_url: str | None = DatabaseUrl,
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Create a staff member who logs in to the web pages."""
+    from takedown.services.access import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _with_session(database_url, data_dir) as session:
+            create_user(session, name, role, password, SystemClock().now())
+    except ServiceError as exc:
+        fail(exc.message)
+    typer.echo(f"created {role} {name}")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str = typer.Option(..., "--name"),
+    role: str = typer.Option(..., "--role"),
+    database_url: str | None = DatabaseUrl,
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Create an API key; it is printed once, alone on the last line."""
+    from takedown.services.access import create_api_key
+
+    try:
+        with _with_session(database_url, data_dir) as session:
+            key = create_api_key(session, name, role, SystemClock().now())
+    except ServiceError as exc:
+        fail(exc.message)
+    typer.echo(f"API key for {name} ({role}); it is shown only now:")
+    typer.echo(key)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The words of the trade, as fixed values. The string values are part of the HTTP contract."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    CHILD_SEXUAL_EXPLOITATION = "child_sexual_exploitation"
+    NON_CONSENSUAL_INTIMATE_IMAGERY = "non_consensual_intimate_imagery"
+    SEXTORTION = "sextortion"
+    GROOMING = "grooming"
+    VIOLENCE = "violence"
+    HARASSMENT = "harassment"
+    SPAM = "spam"
+    OTHER = "other"
+
+
+class ReporterRole(StrEnum):
+    DEPICTED_PERSON = "depicted_person"
+    PARENT_GUARDIAN = "parent_guardian"
+    THIRD_PARTY = "third_party"
+    TRUSTED_FLAGGER = "trusted_flagger"
+    LAW_ENFORCEMENT = "law_enforcement"
+
+
+class Priority(StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+
+    @property
+    def rank(self) -> int:
+        """0 is the most urgent."""
+        return int(self.value[1])
+
+    def raised(self) -> Priority:
+        return Priority(f"P{max(0, self.rank - 1)}")
+
+    @classmethod
+    def most_urgent(cls, *priorities: Priority) -> Priority:
+        return min(priorities, key=lambda p: p.rank)
+
+
+class CaseState(StrEnum):
+    OPEN = "open"
+    ESCALATED = "escalated"
+    PENDING_SECOND_REVIEW = "pending_second_review"
+    DECIDED = "decided"
+    APPEALED = "appealed"
+    CLOSED = "closed"
+
+
+class ContentState(StrEnum):
+    VISIBLE = "visible"
+    RESTRICTED = "restricted"
+    REMOVED = "removed"
+
+
+class AccountState(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Outcome(StrEnum):
+    VIOLATING = "violating"
+    NOT_VIOLATING = "not_violating"
+
+
+class Policy(StrEnum):
+    CSAM = "csam"
+    NCII = "ncii"
+    SEXTORTION = "sextortion"
+    GROOMING = "grooming"
+    VIOLENCE = "violence"
+    HARASSMENT = "harassment"
+    SPAM = "spam"
+    NONE = "none"
+
+
+class EventType(StrEnum):
+    """Kinds of entries in a case's append-only history."""
+
+    REPORT = "report"
+    CONTENT_LINKED = "content_linked"
+    PRIORITY = "priority"
+    RESTRICT = "restrict"
+    ESCALATE = "escalate"
+    BREACH = "breach"
+    ASSIGN = "assign"
+    RELEASE = "release"
+    REVEAL = "reveal"
+    DECIDE = "decide"
+    APPEAL = "appeal"
+    ACTION = "action"
+    NOTIFY = "notify"
+    FILE = "file"
+    MATCH = "match"
+
+
+class WebhookType(StrEnum):
+    CONTENT_RESTRICTED = "content.restricted"
+    CONTENT_REMOVED = "content.removed"
+    CONTENT_RESTORED = "content.restored"
+    ACCOUNT_SUSPENDED = "account.suspended"
+    ACCOUNT_RESTORED = "account.restored"
+    CASE_ESCALATED = "case.escalated"
+
+
+CHILD_SAFETY_CATEGORIES = frozenset({Category.CHILD_SEXUAL_EXPLOITATION, Category.GROOMING})
+
+# Reporters whose word that a minor is depicted is enough to hide content before review
+# (DESIGN rule 3): the person in the content, their parent, and vetted organisations.
+RESTRICT_FIRST_ROLES = frozenset(
+    {
+        ReporterRole.DEPICTED_PERSON,
+        ReporterRole.PARENT_GUARDIAN,
+        ReporterRole.TRUSTED_FLAGGER,
+        ReporterRole.LAW_ENFORCEMENT,
+    }
+)

@@ -1,0 +1,74 @@
+"""Everything a running Takedown process shares: settings, database, clock, worker, metrics.
+
+Built once by the CLI (or a test) and handed to the API; nothing here is a module-level global,
+so several instances can live in one test process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from takedown.clock import Clock, SystemClock
+from takedown.config import Settings
+from takedown.domain.deadlines import DeadlinePolicy
+from takedown.outbox.worker import RetryPolicy, Worker
+from takedown.services.case_log import WEBHOOK_DELIVERY
+from takedown.services.metrics import Metrics
+from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    worker: Worker
+    metrics: Metrics
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    _thread: threading.Thread | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None, migrate: bool = True) -> Runtime:
+        settings = settings.resolved()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.database_url)
+        if migrate:
+            upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        clock = clock or SystemClock()
+        metrics = Metrics()
+        worker = Worker(sessions=sessions, clock=clock, on_job=metrics.job_finished)
+        worker.http.timeout = settings.webhook_timeout_seconds
+        worker.retry[WEBHOOK_DELIVERY] = RetryPolicy(
+            give_up_after=timedelta(hours=settings.webhook_retry_hours)
+        )
+        return cls(settings, engine, sessions, clock, worker, metrics)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work that commits before the caller answers anyone."""
+        with transaction(self.sessions) as session:
+            yield session
+        # Side effects were recorded in the outbox; let an in-process worker start on them now.
+        self.worker.wake()
+
+    def start_worker(self) -> None:
+        if self._thread is None:
+            self._thread = self.worker.start_thread(
+                self.settings.worker_poll_seconds, self.settings.sweep_interval_seconds
+            )
+
+    def close(self) -> None:
+        self.worker.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+        self.engine.dispose()

@@ -1,0 +1,155 @@
+"""Opening cases, gathering reports and copies into them, and reading the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from takedown.clock import rfc3339
+from takedown.domain.case_state import AWAITING_DECISION, transition
+from takedown.domain.deadlines import DeadlinePolicy, tightened_deadline
+from takedown.domain.triage import Triage, case_priority
+from takedown.domain.vocabulary import CaseState, ContentState, EventType, Priority
+from takedown.services import case_log
+from takedown.services.errors import NotFound
+from takedown.store.models import Case, CaseItem, ContentItem, Report
+from takedown.store.types import new_id
+
+SYSTEM = "system"
+
+
+def open_case(
+    session: Session, triage: Triage, category: str, now: datetime, policy: DeadlinePolicy
+) -> Case:
+    case = Case(
+        id=new_id("case"),
+        priority=triage.priority.value,
+        state=CaseState.OPEN.value,
+        category=category,
+        child_safety=triage.child_safety,
+        restrict_required=False,
+        opened_at=now,
+        deadline_started_at=now,
+        deadline_at=policy.deadline(triage.priority, now),
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def case_for_item(session: Session, item: ContentItem) -> Case | None:
+    """The case an item already belongs to: the most recent one."""
+    return session.scalars(
+        select(Case)
+        .join(CaseItem, CaseItem.case_id == Case.id)
+        .where(CaseItem.item_id == item.id)
+        .order_by(Case.opened_at.desc())
+    ).first()
+
+
+def case_waiting_for(session: Session, content_id: str | None, url: str | None) -> Case | None:
+    """A case whose reports name an item the platform has not registered yet."""
+    conditions = []
+    if content_id:
+        conditions.append(Report.content_id == content_id)
+    if url:
+        conditions.append(Report.url == url)
+    if not conditions:
+        return None
+
+    return session.scalars(
+        select(Case)
+        .join(Report, Report.case_id == Case.id)
+        .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
+        .order_by(Case.opened_at.desc())
+    ).first()
+
+
+def link_item(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> bool:
+    """Join an item to a case once; copies found later join with the reason they matched."""
+    if any(link.item_id == item.id for link in case.links):
+        return False
+    link = CaseItem(case_id=case.id, item_id=item.id, linked_at=now, reason=reason, item=item)
+    session.add(link)
+    case.links.append(link)
+    case_log.record(
+        session,
+        case,
+        EventType.CONTENT_LINKED,
+        SYSTEM,
+        now,
+        {"content_id": item.content_id, "account_id": item.account_id, "reason": reason},
+    )
+    return True
+
+
+def reopen_if_settled(session: Session, case: Case, now: datetime, policy: DeadlinePolicy) -> None:
+    """A new report on content still up after a decision puts the case back before a reviewer."""
+    if case.state not in (CaseState.DECIDED, CaseState.CLOSED):
+        return
+    if all(link.item.state == ContentState.REMOVED for link in case.links) and case.links:
+        return
+    case.state = transition(CaseState(case.state), CaseState.OPEN).value
+    case.deadline_started_at = now
+    case.deadline_at = policy.deadline(Priority(case.priority), now)
+    case.escalated_at = None
+    case.breached_at = None
+    case_log.record(session, case, EventType.PRIORITY, SYSTEM, now, {"reopened": True})
+
+
+def reprioritise(session: Session, case: Case, now: datetime, policy: DeadlinePolicy) -> None:
+    """Recompute the case's priority from its reports; a rise can only bring the deadline in."""
+    reports = list(case.reports)
+    priorities = [Priority(r.priority) for r in reports]
+    distinct = len({r.reporter_key for r in reports if r.source == "report"})
+    new = case_priority(priorities, distinct)
+    old = Priority(case.priority)
+    if new.rank >= old.rank:
+        return
+    case.priority = new.value
+    case.deadline_started_at, case.deadline_at = tightened_deadline(
+        case.deadline_started_at, case.deadline_at, new, now, policy
+    )
+    case_log.record(
+        session,
+        case,
+        EventType.PRIORITY,
+        SYSTEM,
+        now,
+        {
+            "from": old.value,
+            "to": new.value,
+            "distinct_reporters": distinct,
+            "deadline_at": rfc3339(case.deadline_at),
+        },
+    )
+
+
+def get_case(session: Session, case_id: str) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case with id {case_id!r}", "case_not_found")
+    return case
+
+
+def queue(
+    session: Session,
+    state: str | None = None,
+    priority: str | None = None,
+    category: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Case]:
+    """Cases most urgent first: priority, then the nearest deadline."""
+    query = select(Case)
+    if state:
+        query = query.where(Case.state == state)
+    if priority:
+        query = query.where(Case.priority == priority)
+    if category:
+        query = query.where(Case.category == category)
+    query = query.order_by(Case.priority, Case.deadline_at, Case.id).limit(limit).offset(offset)
+    return list(session.scalars(query))

@@ -1,0 +1,77 @@
+"""The deadline sweep: cases near or past their deadline escalate on their own (rule 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.clock import rfc3339
+from takedown.domain.case_state import AWAITING_DECISION, transition
+from takedown.domain.deadlines import EscalationStage, escalation_stage
+from takedown.domain.vocabulary import CaseState, EventType, WebhookType
+from takedown.services import case_log
+from takedown.store.models import Case
+
+SWEEPER = "system:deadline-sweep"
+
+
+def sweep(session: Session, now: datetime) -> int:
+    """Escalate every undecided case at half its deadline, mark it breached at the deadline.
+
+    Idempotent: each step is recorded once per deadline, however often the sweep runs.
+    """
+    changed = 0
+    halfway_cutoff = select(Case).where(
+        Case.state.in_([s.value for s in AWAITING_DECISION]),
+        Case.breached_at.is_(None),
+    )
+    for case in session.scalars(halfway_cutoff):
+        stage = escalation_stage(case.deadline_started_at, case.deadline_at, now)
+        if stage is EscalationStage.NONE:
+            continue
+        if case.escalated_at is None:
+            _escalate(session, case, now, "halfway", "leads")
+            changed += 1
+        if stage is EscalationStage.BREACHED:
+            case.breached_at = now
+            event = case_log.record(
+                session,
+                case,
+                EventType.BREACH,
+                SWEEPER,
+                now,
+                {"deadline_at": rfc3339(case.deadline_at), "raised_to": "admins"},
+            )
+            case_log.announce(
+                session, event, WebhookType.CASE_ESCALATED, _payload(case, "breached")
+            )
+            changed += 1
+    return changed
+
+
+def _escalate(session: Session, case: Case, now: datetime, why: str, to: str) -> None:
+    case.escalated_at = now
+    if case.state == CaseState.OPEN:
+        case.state = transition(CaseState.OPEN, CaseState.ESCALATED).value
+    event = case_log.record(
+        session,
+        case,
+        EventType.ESCALATE,
+        SWEEPER,
+        now,
+        {"reason": why, "raised_to": to, "deadline_at": rfc3339(case.deadline_at)},
+    )
+    case_log.announce(session, event, WebhookType.CASE_ESCALATED, _payload(case, why))
+
+
+def _payload(case: Case, reason: str) -> dict[str, object]:
+    return {
+        "case_id": case.id,
+        "priority": case.priority,
+        "deadline_at": rfc3339(case.deadline_at),
+        "reason": reason,
+        "content_id": case.links[0].item.content_id if case.links else None,
+        "account_id": case.links[0].item.account_id if case.links else None,
+    }

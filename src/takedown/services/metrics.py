@@ -1,0 +1,82 @@
+"""Prometheus metrics, on a registry of their own per process (tests build many)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from takedown.domain.case_state import AWAITING_DECISION
+from takedown.store.models import Case, OutboxJob
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.reports = Counter(
+            "takedown_reports_total",
+            "Reports received",
+            ["category", "priority"],
+            registry=self.registry,
+        )
+        self.content = Counter(
+            "takedown_content_registered_total",
+            "Uploads registered",
+            ["verdict"],
+            registry=self.registry,
+        )
+        self.jobs = Counter(
+            "takedown_outbox_jobs_total",
+            "Outbox jobs finished",
+            ["kind", "result"],
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            "takedown_request_seconds",
+            "Time to answer API requests",
+            ["route"],
+            registry=self.registry,
+        )
+        self.cases_open = Gauge(
+            "takedown_cases_awaiting_decision",
+            "Cases waiting for a decision",
+            ["priority"],
+            registry=self.registry,
+        )
+        self.cases_breached = Gauge(
+            "takedown_cases_breached", "Undecided cases past their deadline", registry=self.registry
+        )
+        self.outbox_pending = Gauge(
+            "takedown_outbox_pending", "Side effects not yet acknowledged", registry=self.registry
+        )
+
+    def job_finished(self, kind: str, result: str) -> None:
+        self.jobs.labels(kind=kind, result=result).inc()
+
+    def render(self, session: Session) -> bytes:
+        """Refresh the gauges that are read from the database, then render the text format."""
+        awaiting = [s.value for s in AWAITING_DECISION]
+        counts = dict(
+            session.execute(
+                select(Case.priority, func.count())
+                .where(Case.state.in_(awaiting))
+                .group_by(Case.priority)
+            ).all()
+        )
+        for priority in ("P0", "P1", "P2", "P3"):
+            self.cases_open.labels(priority=priority).set(counts.get(priority, 0))
+        self.cases_breached.set(
+            session.scalar(
+                select(func.count())
+                .select_from(Case)
+                .where(Case.state.in_(awaiting), Case.breached_at.isnot(None))
+            )
+            or 0
+        )
+        self.outbox_pending.set(
+            session.scalar(
+                select(func.count()).select_from(OutboxJob).where(OutboxJob.status == "pending")
+            )
+            or 0
+        )
+        return generate_latest(self.registry)

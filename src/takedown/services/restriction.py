@@ -1,0 +1,47 @@
+"""Hiding content: restrict first, review second (DESIGN rule 3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from takedown.domain.vocabulary import ContentState, EventType, WebhookType
+from takedown.services import case_log
+from takedown.store.models import Case, ContentItem
+
+
+def restrict_item(
+    session: Session, case: Case, item: ContentItem, actor: str, reason: str, now: datetime
+) -> bool:
+    """Hide one visible item and tell the platform; does nothing to hidden or removed items."""
+    if item.state != ContentState.VISIBLE:
+        return False
+    item.state = ContentState.RESTRICTED.value
+    item.updated_at = now
+    event = case_log.record(
+        session,
+        case,
+        EventType.RESTRICT,
+        actor,
+        now,
+        {"content_id": item.content_id, "account_id": item.account_id, "reason": reason},
+    )
+    case_log.announce(
+        session,
+        event,
+        WebhookType.CONTENT_RESTRICTED,
+        {
+            "content_id": item.content_id,
+            "account_id": item.account_id,
+            "case_id": case.id,
+            "reason": reason,
+        },
+    )
+    return True
+
+
+def restrict_case(session: Session, case: Case, actor: str, reason: str, now: datetime) -> int:
+    """Hide every item linked to the case, copies included, in the same step."""
+    case.restrict_required = True
+    return sum(restrict_item(session, case, link.item, actor, reason, now) for link in case.links)

@@ -1,0 +1,143 @@
+"""What the reporter sees: the case's real state and history in plain words (DESIGN rule 8).
+
+Never a generic "we're reviewing": each update names the step that happened and when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from takedown.domain.vocabulary import CaseState, EventType
+from takedown.services import case_log
+from takedown.services.errors import NotFound
+from takedown.services.reports import report_for_token
+from takedown.store.models import Case, CaseEvent, Report
+
+
+def when(at: datetime) -> str:
+    return f"{at:%H:%M} UTC on {at.day} {at:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Update:
+    at: datetime
+    message: str
+
+
+@dataclass(frozen=True)
+class StatusView:
+    report: Report
+    case: Case
+    content_state: str | None
+    updates: list[Update]
+    decision: dict[str, Any] | None
+    can_appeal: bool
+
+
+def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
+    """The reporter's words for one event, or None for events that are staff-only."""
+    data = event.data
+    kind = EventType(event.type)
+    if kind is EventType.REPORT:
+        if data.get("report_id") == report.id:
+            return (
+                "We received your report. It was given priority "
+                f"{data.get('priority')} and a trained reviewer will look at it."
+            )
+        return "Someone else also reported this content; their report joined your case."
+    if kind is EventType.RESTRICT:
+        return (
+            "The content was hidden from public view while a trained reviewer looks at it "
+            f"(item {data.get('content_id')})."
+        )
+    if kind is EventType.PRIORITY:
+        if data.get("reopened"):
+            return "Your case was reopened for a new review."
+        return (
+            f"Your case's priority was raised to {data.get('to')}; "
+            f"the decision is now due by {data.get('deadline_at')}."
+        )
+    if kind is EventType.ESCALATE:
+        return "Your case is close to its decision deadline and was passed to senior reviewers."
+    if kind is EventType.BREACH:
+        return (
+            "The decision deadline passed without a decision. Your case was raised to the "
+            "platform's administrators, who must act on it now."
+        )
+    if kind is EventType.DECIDE:
+        if data.get("final") is False:
+            return "A first decision was made; a senior reviewer must confirm it."
+        outcome = "breaks" if data.get("outcome") == "violating" else "does not break"
+        return f"A reviewer decided the content {outcome} the rules: {data.get('reason')}"
+    if kind is EventType.APPEAL:
+        return "An appeal was received; a senior reviewer who did not decide before will look."
+    if kind is EventType.ACTION:
+        action = data.get("action")
+        item = data.get("content_id")
+        messages = {
+            "removed": f"The content was removed from the platform (item {item}).",
+            "restored": f"The content was made visible again (item {item}).",
+            "suspended": "The account that posted it was suspended.",
+        }
+        return messages.get(str(action))
+    if kind is EventType.FILE:
+        if data.get("status") == "accepted":
+            return "The case was reported to NCMEC's CyberTipline, which works with police."
+        return None
+    return None
+
+
+def status_for_token(session: Session, token: str) -> StatusView:
+    report = report_for_token(session, token)
+    if report is None:
+        raise NotFound("no report with this status link", "status_not_found")
+    case = report.case
+    updates: list[Update] = []
+    for event in case_log.history(session, case.id):
+        # Steps before this report belong to other reporters, except that the item is hidden.
+        if event.at < report.created_at and event.type != EventType.RESTRICT:
+            continue
+        message = _message(event, report, case)
+        if message:
+            updates.append(Update(at=event.at, message=message))
+    if case.state in (CaseState.OPEN, CaseState.ESCALATED, CaseState.APPEALED):
+        updates.append(
+            Update(at=report.created_at, message=f"A decision is due by {when(case.deadline_at)}.")
+        )
+    updates.sort(key=lambda u: u.at)
+    decision = _decision(session, case)
+    item_states = [link.item.state for link in case.links]
+    content_state = _reported_item_state(report, case) or (item_states[0] if item_states else None)
+    can_appeal = (
+        decision is not None
+        and decision["outcome"] == "not_violating"
+        and (case.state in (CaseState.DECIDED, CaseState.CLOSED))
+    )
+    return StatusView(report, case, content_state, updates, decision, can_appeal)
+
+
+def _reported_item_state(report: Report, case: Case) -> str | None:
+    for link in case.links:
+        if link.item.content_id == report.content_id:
+            return link.item.state
+    return None
+
+
+def _decision(session: Session, case: Case) -> dict[str, Any] | None:
+    final = [
+        e
+        for e in case_log.history(session, case.id)
+        if e.type == EventType.DECIDE and e.data.get("final", True)
+    ]
+    if not final or case.state not in (CaseState.DECIDED, CaseState.CLOSED):
+        return None
+    last = final[-1]
+    return {
+        "outcome": last.data.get("outcome"),
+        "reason": last.data.get("reason"),
+        "decided_at": last.at,
+    }

@@ -1,0 +1,195 @@
+"""Tables. The case row is a projection of its events; events are never updated or deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from takedown.store.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    """An account on the platform that uploaded content."""
+
+    __tablename__ = "accounts"
+    account_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), default="active")
+    strikes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ContentItem(Base):
+    """One upload on the platform, known by the platform's own id."""
+
+    __tablename__ = "content_items"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    content_id: Mapped[str] = mapped_column(String(200), unique=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.account_id"))
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True, index=True)
+    state: Mapped[str] = mapped_column(String(20), default="visible")
+    media_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    signals: Mapped[list[ContentSignal]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ContentSignal(Base):
+    """A hash of an item's media. The media themselves are not kept here."""
+
+    __tablename__ = "content_signals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("content_items.id"), index=True)
+    signal: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    item: Mapped[ContentItem] = relationship(back_populates="signals")
+
+    __table_args__ = (Index("ix_content_signals_signal_value", "signal", "value"),)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    priority: Mapped[str] = mapped_column(String(2), index=True)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    category: Mapped[str] = mapped_column(String(50))
+    child_safety: Mapped[bool] = mapped_column(Boolean, default=False)
+    restrict_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="case", order_by="Report.created_at", lazy="selectin"
+    )
+    links: Mapped[list[CaseItem]] = relationship(
+        back_populates="case", order_by="CaseItem.linked_at", lazy="selectin"
+    )
+
+
+class CaseItem(Base):
+    """A content item that belongs to a case: the reported one and every copy of it."""
+
+    __tablename__ = "case_items"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("content_items.id"), primary_key=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(200), default="reported")
+
+    case: Mapped[Case] = relationship(back_populates="links")
+    item: Mapped[ContentItem] = relationship(lazy="joined")
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    content_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True, index=True)
+    category: Mapped[str] = mapped_column(String(50))
+    reporter_role: Mapped[str] = mapped_column(String(30))
+    depicts_minor: Mapped[bool] = mapped_column(Boolean, default=False)
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    reporter_account_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Who reported, as a keyed hash: enough to count distinct reporters, not to identify anyone.
+    reporter_key: Mapped[str] = mapped_column(String(64))
+    priority: Mapped[str] = mapped_column(String(2))
+    status_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="report")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    case: Mapped[Case] = relationship(back_populates="reports")
+
+
+class CaseEvent(Base):
+    """One step in a case's history. Append-only: no code path updates or deletes these."""
+
+    __tablename__ = "case_events"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxJob(Base):
+    """A side effect recorded in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Makes enqueuing idempotent: the same side effect is recorded once.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class User(Base):
+    """A staff member who logs in to the web pages."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,9 @@
+"""Imports every module that defines tables, so `Base.metadata` knows the whole schema.
+
+A feature area that adds tables puts them in a module of its own under `store/` and adds one
+import here; migrations and tests import this module, never the pieces.
+"""
+
+from takedown.store.models import Base
+
+__all__ = ["Base"]
