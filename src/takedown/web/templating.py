@@ -6,6 +6,7 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -20,7 +21,10 @@ def translations(locale: str = DEFAULT_LOCALE) -> NullTranslations:
 
 
 def make_templates(locale: str = DEFAULT_LOCALE) -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(TEMPLATES), extensions=["jinja2.ext.i18n"])
-    templates.env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    templates.env.autoescape = True
-    return templates
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return Jinja2Templates(env=env)
