@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from takedown.store.models import Case, CaseEvent, Report
 from tests.support.factories import Api
 
 CSE_FROM_VICTIM = {
@@ -20,3 +23,150 @@ def test_victim_report_on_registered_item_is_p0_and_restricted_in_the_response(a
     state = api.client.get("/v1/content/p-123", headers=api.key("platform")).json()
     assert state["state"] == "restricted"
     assert state["case_ids"] == [out["case_id"]]
+
+
+def test_no_name_email_or_account_is_needed(api: Api) -> None:
+    api.register("p-1")
+    response = api.client.post(
+        "/v1/reports",
+        json={"content_id": "p-1", "category": "sextortion", "reporter_role": "depicted_person"},
+    )
+    assert response.status_code == 201
+    assert response.json()["priority"] == "P1"
+
+
+def test_bystander_child_safety_report_is_reviewed_without_hiding(api: Api) -> None:
+    api.register("p-1")
+    out = api.report(content_id="p-1", reporter_role="third_party")
+    assert (out["priority"], out["content_state"]) == ("P1", "visible")
+
+
+def test_reports_on_the_same_item_join_one_case(api: Api) -> None:
+    api.register("p-1")
+    first = api.report(content_id="p-1", category="harassment", reporter_account_id="u1")
+    second = api.report(content_id="p-1", category="violence", reporter_account_id="u2")
+    assert first["case_id"] == second["case_id"]
+    case = api.case(first["case_id"])
+    assert [r["category"] for r in case["reports"]] == ["harassment", "violence"]
+
+
+def test_duplicate_reports_by_one_reporter_do_not_raise_priority(api: Api) -> None:
+    api.register("p-1")
+    outs = [
+        api.report(content_id="p-1", category="harassment", reporter_account_id="same")
+        for _ in range(4)
+    ]
+    assert [o["priority"] for o in outs] == ["P2"] * 4
+
+
+def test_the_third_distinct_reporter_raises_priority_one_level(api: Api) -> None:
+    api.register("p-1")
+    a = api.report(content_id="p-1", category="harassment", reporter_account_id="a")
+    b = api.report(content_id="p-1", category="harassment", contact_email="b@example.org")
+    c = api.report(content_id="p-1", category="harassment", reporter_account_id="c")
+    assert [a["priority"], b["priority"], c["priority"]] == ["P2", "P2", "P1"]
+    case = api.case(c["case_id"])
+    assert case["priority"] == "P1"
+    raised = [e for e in case["events"] if e["type"] == "priority"]
+    assert raised[-1]["data"]["from"] == "P2" and raised[-1]["data"]["to"] == "P1"
+
+
+def test_email_case_and_spacing_do_not_make_a_new_reporter(api: Api) -> None:
+    api.register("p-1")
+    api.report(content_id="p-1", category="spam", contact_email="x@example.org")
+    api.report(content_id="p-1", category="spam", contact_email=" X@Example.org")
+    out = api.report(content_id="p-1", category="spam", reporter_account_id="other")
+    assert out["priority"] == "P3"
+
+
+def test_report_before_registration_attaches_and_restricts_on_registration(api: Api) -> None:
+    out = api.report(content_id="later-1", **CSE_FROM_VICTIM)
+    assert out["content_state"] is None
+    registered = api.register("later-1", account_id="uploader")
+    assert registered["state"] == "restricted"
+    assert registered["verdict"] == "hold"
+    case = api.case(out["case_id"])
+    assert [c["content_id"] for c in case["content"]] == ["later-1"]
+    assert [e["type"] for e in case["events"]][-1] == "restrict"
+
+
+def test_report_by_url_finds_the_registered_item(api: Api) -> None:
+    response = api.client.post(
+        "/v1/content",
+        data={
+            "content_id": "p-9",
+            "account_id": "acct",
+            "url": "https://platform.example/p/9",
+            "signals": '{"md5": "' + "b" * 32 + '"}',
+        },
+        headers=api.key("platform"),
+    )
+    assert response.status_code == 200
+    out = api.report(url="https://platform.example/p/9", **CSE_FROM_VICTIM)
+    assert out["content_state"] == "restricted"
+
+
+def test_every_change_to_the_case_is_an_ordered_event(api: Api) -> None:
+    api.register("p-1")
+    out = api.report(content_id="p-1", **CSE_FROM_VICTIM)
+    events = api.client.get(
+        f"/v1/cases/{out['case_id']}/events", headers=api.key("reviewer")
+    ).json()
+    assert [e["type"] for e in events] == ["report", "content_linked", "restrict"]
+    assert [e["seq"] for e in events] == [1, 2, 3]
+    assert all(e["at"].endswith("Z") for e in events)
+
+
+def _counts(api: Api) -> tuple[int, int, int]:
+    with api.runtime.transaction() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Report)) or 0,
+            session.scalar(select(func.count()).select_from(Case)) or 0,
+            session.scalar(select(func.count()).select_from(CaseEvent)) or 0,
+        )
+
+
+def test_bad_reports_get_a_clear_4xx_and_store_nothing(api: Api) -> None:
+    api.register("p-1")
+    before = _counts(api)
+    good = {"content_id": "p-1", "category": "spam", "reporter_role": "third_party"}
+    cases = [
+        (b"{not json", 400, "malformed_json"),
+        (b"[1, 2]", 400, "malformed_json"),
+        ({**good, "category": "nonsense"}, 422, "invalid_request"),
+        ({**good, "reporter_role": "king"}, 422, "invalid_request"),
+        ({"category": "spam", "reporter_role": "third_party"}, 422, "invalid_request"),
+        ({**good, "statement": "x" * 10_001}, 422, "invalid_request"),
+        ({**good, "depicts_minor": "perhaps"}, 422, "invalid_request"),
+        ({**good, "contact_email": "not-an-address"}, 422, "invalid_request"),
+        ({**good, "url": "javascript:alert(1)", "content_id": None}, 422, "invalid_request"),
+    ]
+    for body, status, code in cases:
+        if isinstance(body, bytes):
+            response = api.client.post(
+                "/v1/reports", content=body, headers={"Content-Type": "application/json"}
+            )
+        else:
+            response = api.client.post("/v1/reports", json=body)
+        assert response.status_code == status, (body, response.text)
+        error = response.json()["error"]
+        assert error["code"] == code and error["message"], body
+    assert _counts(api) == before
+
+
+def test_a_statement_of_exactly_ten_thousand_characters_is_accepted(api: Api) -> None:
+    out = api.report(content_id="p-1", category="spam", statement="x" * 10_000)
+    assert out["report_id"]
+
+
+def test_public_reports_are_rate_limited_per_address(api: Api) -> None:
+    from takedown.api.deps import PublicRateLimit
+
+    api.client.app.state.public_limit = PublicRateLimit("2/minute")  # type: ignore[attr-defined]
+    body = {"content_id": "p-1", "category": "spam", "reporter_role": "third_party"}
+    assert api.client.post("/v1/reports", json=body).status_code == 201
+    assert api.client.post("/v1/reports", json=body).status_code == 201
+    limited = api.client.post("/v1/reports", json=body)
+    assert limited.status_code == 429
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1

@@ -23,12 +23,19 @@ class Delivery:
         return json.loads(self.body)  # type: ignore[no-any-return]
 
 
+class _ReusableServer(ThreadingHTTPServer):
+    # Lets a test bring an endpoint back on the same port right after closing it.
+    allow_reuse_address = True
+    daemon_threads = True
+
+
 @dataclass
 class WebhookReceiver:
     secret: str
     fail_first: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
     refused: int = 0
+    port: int = 0
 
     def __post_init__(self) -> None:
         receiver = self
@@ -54,7 +61,7 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _ReusableServer(("127.0.0.1", self.port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/takedown"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()

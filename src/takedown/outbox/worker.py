@@ -45,7 +45,8 @@ class RetryPolicy:
         """When to try again after `attempts` failures, or None once the window has passed."""
         if now - created_at >= self.give_up_after:
             return None
-        delay = min(self.first * (2 ** max(0, attempts - 1)), self.cap)
+        # The exponent is bounded so that days of retries never overflow a timedelta.
+        delay = min(self.first * (2 ** min(max(0, attempts - 1), 32)), self.cap)
         return now + delay
 
 

@@ -36,7 +36,8 @@ def make_engine(url: str) -> Engine:
             # WAL lets readers work while the worker writes; foreign keys are off by default.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a report acknowledged to its sender survives power loss, not only a crash.
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()

@@ -1,0 +1,159 @@
+"""`takedown serve` as a user runs it: ready, restricting in the response, webhooks fast,
+and nothing acknowledged lost across kill -9."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.receiver import WebhookReceiver
+from tests.support.server import ServerProcess, cli
+
+pytestmark = pytest.mark.slow
+
+VICTIM = {
+    "category": "child_sexual_exploitation",
+    "reporter_role": "depicted_person",
+    "depicts_minor": True,
+}
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
+    env = {
+        "TAKEDOWN_DATABASE_URL": database_url,
+        "TAKEDOWN_DATA_DIR": str(tmp_path / "data"),
+        "TAKEDOWN_WORKER_POLL_SECONDS": "0.1",
+    }
+    proc = ServerProcess(tmp_path, env)
+    yield proc
+    proc.stop()
+
+
+def keys(server: ServerProcess) -> dict[str, str]:
+    env = server.environment()
+    out = cli(
+        "keys",
+        "create",
+        "--name",
+        "acme-platform",
+        "--role",
+        "platform",
+        cwd=server.workdir,
+        env=env,
+    )
+    return {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
+
+
+def test_serve_restricts_in_the_response_and_delivers_the_webhook_within_two_seconds(
+    server: ServerProcess,
+) -> None:
+    server.start()
+    platform = keys(server)
+    receiver = WebhookReceiver(secret="acme-webhook-secret")
+    try:
+        assert (
+            httpx.post(
+                server.url + "/v1/webhooks",
+                json={"url": receiver.url, "secret": receiver.secret},
+                headers=platform,
+            ).status_code
+            == 201
+        )
+        assert (
+            httpx.post(
+                server.url + "/v1/content",
+                data={
+                    "content_id": "p-123",
+                    "account_id": "acct-1",
+                    "signals": '{"md5": "' + "c" * 32 + '"}',
+                },
+                headers=platform,
+            ).status_code
+            == 200
+        )
+        sent = time.monotonic()
+        response = httpx.post(server.url + "/v1/reports", json={"content_id": "p-123", **VICTIM})
+        assert response.status_code == 201
+        body = response.json()
+        assert (body["priority"], body["content_state"]) == ("P0", "restricted")
+        [delivery] = receiver.wait_for(1, timeout=2.0)
+        elapsed = time.monotonic() - sent
+        assert delivery.verified and delivery.json["type"] == "content.restricted"
+        print(f"\ncontent.restricted webhook arrived {elapsed * 1000:.0f} ms after the report")
+        assert httpx.get(server.url + "/openapi.json").json()["info"]["title"] == "Takedown"
+        assert httpx.get(server.url + "/docs").status_code == 200
+        assert "takedown_reports_total" in httpx.get(server.url + "/metrics").text
+    finally:
+        receiver.close()
+
+
+def test_kill_9_with_deliveries_pending_loses_nothing(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    server.start()
+    platform = keys(server)
+    # An endpoint that is down: deliveries stay pending in the outbox.
+    down = WebhookReceiver(secret="acme-webhook-secret")
+    url = down.url
+    down.close()
+    assert (
+        httpx.post(
+            server.url + "/v1/webhooks",
+            json={"url": url, "secret": "acme-webhook-secret"},
+            headers=platform,
+        ).status_code
+        == 201
+    )
+    acknowledged = []
+    for n in range(5):
+        httpx.post(
+            server.url + "/v1/content",
+            data={
+                "content_id": f"p-{n}",
+                "account_id": f"acct-{n}",
+                "signals": '{"md5": "' + f"{n:032x}" + '"}',
+            },
+            headers=platform,
+        ).raise_for_status()
+        report = httpx.post(server.url + "/v1/reports", json={"content_id": f"p-{n}", **VICTIM})
+        assert report.status_code == 201
+        acknowledged.append(report.json())
+    server.kill9()
+
+    # The endpoint comes back on the same port; the server restarts on the same database.
+    port = int(url.split(":")[2].split("/")[0])
+    receiver = WebhookReceiver(secret="acme-webhook-secret", port=port)
+    try:
+        server.start()
+        staff_out = cli(
+            "keys",
+            "create",
+            "--name",
+            "auditor",
+            "--role",
+            "admin",
+            cwd=tmp_path,
+            env=server.environment(),
+        )
+        staff = {"Authorization": f"Bearer {staff_out.strip().splitlines()[-1]}"}
+        expected = set()
+        for report in acknowledged:
+            case = httpx.get(server.url + f"/v1/cases/{report['case_id']}", headers=staff).json()
+            assert [r["report_id"] for r in case["reports"]] == [report["report_id"]]
+            expected |= {e["id"] for e in case["events"] if e["type"] == "restrict"}
+        assert len(expected) == 5
+        # Back-off after the first failed attempts is a few seconds at most.
+        receiver.wait_for(5, timeout=30)
+        got = [d.json for d in receiver.deliveries]
+        assert {d["id"] for d in got} == expected
+        assert all(d.verified for d in receiver.deliveries)
+        assert {d["data"]["content_id"] for d in got} == {f"p-{n}" for n in range(5)}
+    finally:
+        receiver.close()
+    assert os.path.exists(tmp_path / "data")

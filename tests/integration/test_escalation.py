@@ -1,0 +1,84 @@
+"""Deadlines escalate on their own: at half time to leads, at the deadline breached."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from takedown.clock import ManualClock
+from tests.support.factories import Api
+from tests.support.receiver import WebhookReceiver
+
+
+def test_undecided_p0_escalates_at_30_minutes_and_breaches_at_60(
+    api: Api, clock: ManualClock, receiver: WebhookReceiver
+) -> None:
+    api.client.post(
+        "/v1/webhooks",
+        json={"url": receiver.url, "secret": receiver.secret},
+        headers=api.key("platform"),
+    )
+    api.register("p-1")
+    out = api.report(
+        content_id="p-1",
+        category="child_sexual_exploitation",
+        reporter_role="law_enforcement",
+        depicts_minor=True,
+    )
+    worker = api.runtime.worker
+
+    clock.advance(timedelta(minutes=29, seconds=59))
+    worker.drain()
+    assert api.case(out["case_id"])["state"] == "open"
+
+    clock.advance(timedelta(seconds=1))
+    worker.drain()
+    case = api.case(out["case_id"])
+    assert case["state"] == "escalated"
+    assert case["escalated_at"] == "2026-01-01T00:30:00Z"
+    assert not case["breached"]
+    escalated = receiver.wait_for(2, 5)
+    assert [d.json["type"] for d in escalated] == ["content.restricted", "case.escalated"]
+    assert escalated[1].json["data"]["reason"] == "halfway"
+    assert escalated[1].json["data"]["case_id"] == out["case_id"]
+
+    clock.advance(timedelta(minutes=29))
+    worker.drain()
+    assert not api.case(out["case_id"])["breached"]
+
+    clock.advance(timedelta(minutes=1))
+    worker.drain()
+    case = api.case(out["case_id"])
+    assert case["breached"] and case["breached_at"] == "2026-01-01T01:00:00Z"
+    breach = receiver.wait_for(3, 5)[2].json
+    assert (breach["type"], breach["data"]["reason"]) == ("case.escalated", "breached")
+
+    # The sweep is idempotent: running again records nothing new.
+    events_before = len(case["events"])
+    clock.advance(timedelta(hours=5))
+    worker.drain()
+    assert len(api.case(out["case_id"])["events"]) == events_before
+    assert [e["type"] for e in case["events"]].count("escalate") == 1
+
+
+def test_p3_waits_36_hours_before_escalating(api: Api, clock: ManualClock) -> None:
+    api.register("p-1")
+    out = api.report(content_id="p-1", category="spam")
+    clock.advance(timedelta(hours=35, minutes=59))
+    api.runtime.worker.drain()
+    assert api.case(out["case_id"])["state"] == "open"
+    clock.advance(timedelta(minutes=1))
+    api.runtime.worker.drain()
+    assert api.case(out["case_id"])["state"] == "escalated"
+
+
+def test_queue_is_most_urgent_first(api: Api, clock: ManualClock) -> None:
+    for n, category in enumerate(["spam", "harassment", "child_sexual_exploitation"]):
+        api.register(f"p-{n}")
+        api.report(content_id=f"p-{n}", category=category, reporter_role="trusted_flagger")
+        clock.advance(timedelta(minutes=1))
+    queue = api.client.get("/v1/cases", headers=api.key("reviewer")).json()["cases"]
+    assert [c["priority"] for c in queue] == ["P0", "P2", "P3"]
+    only_p3 = api.client.get("/v1/cases?priority=P3", headers=api.key("lead")).json()["cases"]
+    assert [c["priority"] for c in only_p3] == ["P3"]
+    escalated = api.client.get("/v1/cases?state=escalated", headers=api.key("lead")).json()
+    assert escalated["cases"] == []

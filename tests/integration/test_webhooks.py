@@ -1,0 +1,163 @@
+"""Signed webhook deliveries through the outbox: at least once, same id, back-off, 72 hours."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from takedown.clock import ManualClock
+from takedown.outbox.signing import sign, verify
+from takedown.store.models import OutboxJob
+from tests.support.factories import Api
+from tests.support.receiver import WebhookReceiver
+
+VICTIM = {
+    "category": "child_sexual_exploitation",
+    "reporter_role": "depicted_person",
+    "depicts_minor": True,
+}
+
+
+def hook(api: Api, receiver: WebhookReceiver) -> str:
+    response = api.client.post(
+        "/v1/webhooks",
+        json={"url": receiver.url, "secret": receiver.secret},
+        headers=api.key("platform"),
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]  # type: ignore[no-any-return]
+
+
+def jobs(api: Api) -> list[OutboxJob]:
+    with api.runtime.transaction() as session:
+        return list(session.scalars(select(OutboxJob).order_by(OutboxJob.id)))
+
+
+def test_restriction_is_delivered_signed_with_the_event_id(
+    api: Api, receiver: WebhookReceiver
+) -> None:
+    hook(api, receiver)
+    api.register("p-1", account_id="acct-9")
+    out = api.report(content_id="p-1", **VICTIM)
+    api.runtime.worker.drain()
+    [delivery] = receiver.wait_for(1, timeout=5)
+    assert delivery.verified
+    body = delivery.json
+    assert body["type"] == "content.restricted"
+    assert body["data"] == {
+        "content_id": "p-1",
+        "account_id": "acct-9",
+        "case_id": out["case_id"],
+        "reason": body["data"]["reason"],
+    }
+    assert body["data"]["reason"]
+    restrict_event = [e for e in api.case(out["case_id"])["events"] if e["type"] == "restrict"]
+    assert body["id"] == restrict_event[0]["id"]
+    assert body["created_at"].endswith("Z")
+
+
+def test_signature_is_hmac_of_timestamp_and_raw_body(receiver: WebhookReceiver) -> None:
+    body = b'{"id":"evt_1"}'
+    header = sign("secret", 1700000000, body)
+    assert header.startswith("t=1700000000,v1=")
+    assert verify("secret", header, body, now=1700000010)
+    assert not verify("other", header, body, now=1700000010)
+    assert not verify("secret", header, body + b" ", now=1700000010)
+    assert not verify("secret", header, body, now=1700009999)  # replayed long after
+
+
+def test_failures_are_retried_with_exponential_backoff_and_the_same_id(
+    api: Api, receiver: WebhookReceiver, clock: ManualClock
+) -> None:
+    receiver.fail_first = 3
+    hook(api, receiver)
+    api.register("p-1")
+    api.report(content_id="p-1", **VICTIM)
+    api.runtime.worker.drain()
+    [job] = jobs(api)
+    assert (job.status, job.attempts) == ("pending", 1)
+    first_retry = job.next_attempt_at - clock.now()
+    for _ in range(2):
+        clock.set(job.next_attempt_at)
+        api.runtime.worker.drain()
+        [job] = jobs(api)
+    assert job.attempts == 3
+    assert job.next_attempt_at - clock.now() == first_retry * 4  # 1 s, 2 s, 4 s ...
+    clock.set(job.next_attempt_at)
+    api.runtime.worker.drain()
+    [delivery] = receiver.wait_for(1, timeout=5)
+    assert receiver.refused == 3
+    assert delivery.verified
+    [job] = jobs(api)
+    assert (job.status, job.attempts) == ("done", 4)
+    assert job.payload["body"]["id"] == delivery.json["id"]
+
+
+def test_deliveries_keep_trying_for_72_hours_then_stop(
+    api: Api, receiver: WebhookReceiver, clock: ManualClock
+) -> None:
+    receiver.fail_first = 10**6
+    hook(api, receiver)
+    api.register("p-1")
+    api.report(content_id="p-1", **VICTIM)
+    start = clock.now()
+    attempts_before_72h = 0
+    while True:
+        api.runtime.worker.drain()
+        # Later jobs (the deadline sweep's case.escalated) share the outage; follow the first.
+        job = jobs(api)[0]
+        if job.status != "pending":
+            break
+        attempts_before_72h = job.attempts
+        clock.set(job.next_attempt_at)
+    assert job.status == "dead"
+    assert clock.now() - start >= timedelta(hours=72)
+    # Back-off is capped at an hour, so a 72-hour outage still sees dozens of attempts.
+    assert attempts_before_72h > 70
+    assert job.last_error and "503" in job.last_error
+
+
+def test_an_event_is_queued_once_per_endpoint(api: Api, receiver: WebhookReceiver) -> None:
+    hook(api, receiver)
+    second = WebhookReceiver(secret="another-secret-value")
+    try:
+        hook(api, second)
+        api.register("p-1")
+        api.report(content_id="p-1", **VICTIM)
+        api.report(content_id="p-1", **VICTIM)  # already restricted: no second restriction
+        api.runtime.worker.drain()
+        assert len(receiver.wait_for(1, 5)) == 1
+        assert len(second.wait_for(1, 5)) == 1
+        assert receiver.deliveries[0].json["id"] == second.deliveries[0].json["id"]
+        assert len(jobs(api)) == 2
+    finally:
+        second.close()
+
+
+def test_bad_webhook_registrations_are_refused(api: Api) -> None:
+    for body in (
+        {"url": "ftp://x", "secret": "s"},
+        {"url": "https://x.example/h", "secret": ""},
+        {"url": "https://x.example/h"},
+    ):
+        response = api.client.post("/v1/webhooks", json=body, headers=api.key("platform"))
+        assert response.status_code == 422, body
+    assert (
+        api.client.post(
+            "/v1/webhooks", json={"url": "https://x.example/h", "secret": "s"}
+        ).status_code
+        == 401
+    )
+
+
+def test_body_is_the_same_bytes_on_every_attempt(api: Api, receiver: WebhookReceiver) -> None:
+    hook(api, receiver)
+    api.register("p-1")
+    api.report(content_id="p-1", **VICTIM)
+    [job] = jobs(api)
+    stored = json.dumps(job.payload["body"], separators=(",", ":"), sort_keys=True).encode()
+    api.runtime.worker.drain()
+    [delivery] = receiver.wait_for(1, 5)
+    assert delivery.body == stored
