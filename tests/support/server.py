@@ -43,6 +43,7 @@ class ServerProcess:
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    args: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -55,7 +56,7 @@ class ServerProcess:
     def start(self, timeout: float = 60.0) -> None:
         log = open(self.workdir / f"serve-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [*TAKEDOWN, "serve", "--port", str(self.port)],
+            [*TAKEDOWN, "serve", "--port", str(self.port), *self.args],
             cwd=self.workdir,
             env=self.environment(),
             stdout=log,
