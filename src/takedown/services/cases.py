@@ -50,22 +50,27 @@ def case_for_item(session: Session, item: ContentItem) -> Case | None:
     ).first()
 
 
-def case_waiting_for(session: Session, content_id: str | None, url: str | None) -> Case | None:
-    """A case whose reports name an item the platform has not registered yet."""
+def cases_waiting_for(session: Session, content_id: str | None, url: str | None) -> list[Case]:
+    """Undecided cases whose reports name an item by id or url, most recent first.
+
+    Reports may arrive before the platform registers the item; these cases wait for it.
+    """
     conditions = []
     if content_id:
         conditions.append(Report.content_id == content_id)
     if url:
         conditions.append(Report.url == url)
     if not conditions:
-        return None
-
-    return session.scalars(
-        select(Case)
-        .join(Report, Report.case_id == Case.id)
-        .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
-        .order_by(Case.opened_at.desc())
-    ).first()
+        return []
+    return list(
+        session.scalars(
+            select(Case)
+            .join(Report, Report.case_id == Case.id)
+            .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
+            .order_by(Case.opened_at.desc())
+            .distinct()
+        )
+    )
 
 
 def link_item(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> bool:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import AccountState, ContentState
-from takedown.services.cases import link_item
+from takedown.services.cases import cases_waiting_for, link_item
 from takedown.services.errors import Conflict
 from takedown.services.restriction import restrict_item
-from takedown.store.models import Account, Case, ContentItem, ContentSignal, Report
+from takedown.store.models import Account, ContentItem, ContentSignal
 from takedown.store.types import new_id
 
 
@@ -99,15 +98,7 @@ def register_content(
 
 def attach_waiting_reports(session: Session, item: ContentItem, now: datetime) -> None:
     """Reports that arrived before the upload was registered join it now, restriction too."""
-    conditions = [Report.content_id == item.content_id]
-    if item.url:
-        conditions.append(Report.url == item.url)
-    cases = session.scalars(
-        select(Case)
-        .join(Report, Report.case_id == Case.id)
-        .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
-        .distinct()
-    ).all()
+    cases = cases_waiting_for(session, item.content_id, item.url)
     for case in cases:
         link_item(session, case, item, "reported before registration", now)
         if case.restrict_required:

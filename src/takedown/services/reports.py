@@ -21,7 +21,7 @@ from takedown.domain.vocabulary import Category, EventType, Priority, ReporterRo
 from takedown.services import case_log
 from takedown.services.cases import (
     case_for_item,
-    case_waiting_for,
+    cases_waiting_for,
     link_item,
     open_case,
     reopen_if_settled,
@@ -96,7 +96,8 @@ def file_report(
 
     case = case_for_item(session, item) if item else None
     if case is None:
-        case = case_waiting_for(session, data.content_id, data.url)
+        waiting = cases_waiting_for(session, data.content_id, data.url)
+        case = waiting[0] if waiting else None
     if case is None:
         case = open_case(session, triage, data.category.value, now, policy)
     else:
