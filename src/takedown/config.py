@@ -25,6 +25,10 @@ class Settings:
     pdq_threshold: int = 31
     pdq_quality_min: int = 50
     secret_key: str = field(default="", repr=False)
+    # Decision deadlines per priority, in minutes (DESIGN.md's table is the default).
+    deadline_minutes: dict[str, int] = field(
+        default_factory=lambda: {"P0": 60, "P1": 240, "P2": 1440, "P3": 4320}
+    )
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +46,10 @@ class Settings:
             pdq_threshold=int(_env("PDQ_THRESHOLD", "31")),
             pdq_quality_min=int(_env("PDQ_QUALITY_MIN", "50")),
             secret_key=_env("SECRET_KEY", ""),
+            deadline_minutes={
+                p: int(_env(f"DEADLINE_{p}_MINUTES", str(m)))
+                for p, m in {"P0": 60, "P1": 240, "P2": 1440, "P3": 4320}.items()
+            },
         )
 
     def resolved(self) -> Settings:

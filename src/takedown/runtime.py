@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from takedown.clock import Clock, SystemClock
 from takedown.config import Settings
 from takedown.domain.deadlines import DeadlinePolicy
+from takedown.domain.vocabulary import Priority
 from takedown.outbox.worker import RetryPolicy, Worker
 from takedown.services.case_log import WEBHOOK_DELIVERY
 from takedown.services.metrics import Metrics
@@ -50,7 +51,12 @@ class Runtime:
         worker.retry[WEBHOOK_DELIVERY] = RetryPolicy(
             give_up_after=timedelta(hours=settings.webhook_retry_hours)
         )
-        return cls(settings, engine, sessions, clock, worker, metrics)
+        deadlines = DeadlinePolicy(
+            windows={
+                Priority(p): timedelta(minutes=m) for p, m in settings.deadline_minutes.items()
+            }
+        )
+        return cls(settings, engine, sessions, clock, worker, metrics, deadlines)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -82,3 +82,23 @@ def test_queue_is_most_urgent_first(api: Api, clock: ManualClock) -> None:
     assert [c["priority"] for c in only_p3] == ["P3"]
     escalated = api.client.get("/v1/cases?state=escalated", headers=api.key("lead")).json()
     assert escalated["cases"] == []
+
+
+def test_deadlines_are_configurable(settings, clock: ManualClock) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from takedown.api.app import create_app
+    from takedown.runtime import Runtime
+
+    rt = Runtime.build(
+        replace(settings, deadline_minutes={"P0": 20, "P1": 240, "P2": 1440, "P3": 4320}),
+        clock,
+        migrate=False,
+    )
+    with TestClient(create_app(rt, run_worker=False)) as client:
+        api = Api(client, rt)
+        api.register("p-1")
+        out = api.report(content_id="p-1", reporter_role="depicted_person", depicts_minor=True)
+        assert api.case(out["case_id"])["deadline_at"] == "2026-01-01T00:20:00Z"
