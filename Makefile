@@ -12,12 +12,12 @@ serve: setup
 
 test: setup
 	./scripts/services
-	.venv/bin/ruff check src tests bench examples
+	.venv/bin/ruff check .
 	.venv/bin/mypy
 	.venv/bin/pytest
 
 lint: setup
-	.venv/bin/ruff check src tests bench examples
+	.venv/bin/ruff check .
 	.venv/bin/mypy
 
 bench: setup
