@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from takedown.clock import ManualClock
 from takedown.outbox.signing import sign, verify
+from takedown.services.case_log import WEBHOOK_DELIVERY
 from takedown.store.models import OutboxJob
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver
@@ -32,7 +33,9 @@ def hook(api: Api, receiver: WebhookReceiver) -> str:
 
 def jobs(api: Api) -> list[OutboxJob]:
     with api.runtime.transaction() as session:
-        return list(session.scalars(select(OutboxJob).order_by(OutboxJob.id)))
+        # Webhook deliveries only: hiding content also queues its evidence copy (issue 5).
+        query = select(OutboxJob).where(OutboxJob.kind == WEBHOOK_DELIVERY)
+        return list(session.scalars(query.order_by(OutboxJob.id)))
 
 
 def test_restriction_is_delivered_signed_with_the_event_id(
@@ -161,3 +164,18 @@ def test_body_is_the_same_bytes_on_every_attempt(api: Api, receiver: WebhookRece
     api.runtime.worker.drain()
     [delivery] = receiver.wait_for(1, 5)
     assert delivery.body == stored
+
+
+def test_leases_left_by_a_killed_worker_are_released_on_start(
+    api: Api, receiver: WebhookReceiver, clock: ManualClock
+) -> None:
+    hook(api, receiver)
+    api.register("p-1")
+    api.report(content_id="p-1", **VICTIM)
+    leased = api.runtime.worker._lease(clock.now())  # a worker takes the jobs, then dies
+    assert leased
+    assert api.runtime.worker.drain() == 0  # the leases hold them back
+    assert receiver.deliveries == []
+    assert api.runtime.worker.release_leases() == len(leased)
+    assert api.runtime.worker.drain() >= 1
+    assert len(receiver.wait_for(1, 5)) == 1

@@ -30,7 +30,8 @@ log = logging.getLogger("takedown.worker")
 
 Handler = Callable[[Session, dict[str, Any], datetime], None]
 
-LEASE = timedelta(minutes=2)
+# Longer than any handler may take (webhook timeout 10 s); a dead worker's jobs wait this long.
+LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,20 @@ class Worker:
             kind, status = job.kind, job.status
         if self.on_job:
             self.on_job(kind, "failed" if status == "pending" else status)
+
+    def release_leases(self) -> int:
+        """Free jobs leased by a process that died mid-job, so they run now, not at expiry."""
+        with transaction(self.sessions) as session:
+            jobs = list(
+                session.scalars(
+                    select(OutboxJob).where(
+                        OutboxJob.status == "pending", OutboxJob.locked_until.isnot(None)
+                    )
+                )
+            )
+            for job in jobs:
+                job.locked_until = None
+            return len(jobs)
 
     # -- running in the background -----------------------------------------------------------
 
