@@ -1,0 +1,54 @@
+"""The one small interface every signal type implements.
+
+A signal is something computed from media that lets two copies be recognised as the same
+(DESIGN.md: banks hold PDQ, vPDQ, MD5 and SHA-256). Each type lives in its own module and
+registers itself in `takedown.signals.SIGNAL_TYPES`; adding a type (TMK, PhotoDNA, an
+embedding) is one more module and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Protocol, runtime_checkable
+
+MediaKind = Literal["image", "video"]
+
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+@runtime_checkable
+class SignalType(Protocol):
+    """A kind of signal: its wire name, the media it applies to, and how to check a value."""
+
+    @property
+    def name(self) -> str:
+        """The name on the wire and in banks (`pdq`, `vpdq`, `md5`, `sha256`)."""
+        ...
+
+    @property
+    def media_kinds(self) -> frozenset[MediaKind]:
+        """The media this signal is computed from."""
+        ...
+
+    @property
+    def exact(self) -> bool:
+        """True when two values match only if equal (digests); False for distance matching."""
+        ...
+
+    def validate(self, value: object) -> str:
+        """Return the canonical text of `value`, or raise ValueError saying what is wrong.
+
+        Canonical means lower-case hex for hashes, so the same hash is stored and compared
+        once, however a client spelled it.
+        """
+        ...
+
+
+def normalise_hex(value: object, length: int, name: str) -> str:
+    """Lower-case hex of exactly `length` characters, or ValueError naming the signal."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string of {length} hexadecimal characters")
+    text = value.strip().lower()
+    if len(text) != length or not _HEX.fullmatch(text):
+        raise ValueError(f"{name} must be {length} hexadecimal characters")
+    return text

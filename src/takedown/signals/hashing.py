@@ -1,0 +1,65 @@
+"""Hash an upload into every signal that applies to it: the entry point for media.
+
+Images are hashed in the request (PDQ with quality and dihedral variants, MD5, SHA-256);
+videos get vPDQ instead of PDQ. Every limit in MediaLimits is applied here or below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from takedown.signals import digests, pdq, vpdq
+from takedown.signals.base import MediaKind
+from takedown.signals.media import MediaLimits, check_size, sniff_kind
+from takedown.signals.vpdq import VpdqFrame
+
+
+@dataclass
+class MediaSignals:
+    """The signals of one file.
+
+    `pdq_variants` holds the eight dihedral PDQ hashes of an image (the original first), used
+    to match mirrored and rotated uploads; it is empty for video and not part of `as_json`.
+    """
+
+    kind: MediaKind
+    md5: str
+    sha256: str
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    pdq_variants: list[str] = field(default_factory=list)
+    vpdq: list[VpdqFrame] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's `signals` object: pdq, pdq_quality, md5, sha256 (or vpdq for a video)."""
+        out: dict[str, Any] = {}
+        if self.pdq is not None:
+            out["pdq"] = self.pdq
+            out["pdq_quality"] = self.pdq_quality
+        if self.vpdq is not None:
+            out["vpdq"] = vpdq.format_frames(self.vpdq)
+        out["md5"] = self.md5
+        out["sha256"] = self.sha256
+        return out
+
+
+def hash_media(data: bytes, limits: MediaLimits | None = None) -> MediaSignals:
+    """Every signal of an image or video file; raises MediaRejected with a 4xx status."""
+    limits = limits or MediaLimits()
+    check_size(len(data), limits)
+    kind = sniff_kind(data)
+    md5 = digests.md5_hex(data)
+    sha256 = digests.sha256_hex(data)
+    if kind == "image":
+        image = pdq.hash_image(data, limits)
+        return MediaSignals(
+            kind=kind,
+            md5=md5,
+            sha256=sha256,
+            pdq=image.pdq,
+            pdq_quality=image.quality,
+            pdq_variants=list(image.variants),
+        )
+    frames = vpdq.hash_video(data, limits)
+    return MediaSignals(kind=kind, md5=md5, sha256=sha256, vpdq=frames)

@@ -1,0 +1,174 @@
+"""The PDQ index is exact: it returns what brute force returns, through adds and removes."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from takedown.signals.index import ExactIndex, PdqIndex, hashes_to_words
+
+
+def random_hashes(rng: np.random.Generator, count: int) -> list[str]:
+    return [rng.bytes(32).hex() for _ in range(count)]
+
+
+def near(rng: np.random.Generator, hex_hash: str, bits: int) -> str:
+    raw = bytearray(bytes.fromhex(hex_hash))
+    for bit in rng.choice(256, bits, replace=False):
+        raw[bit // 8] ^= 1 << (bit % 8)
+    return raw.hex()
+
+
+def brute_force(
+    ids: list[int], hashes: list[str], query: str, max_distance: int
+) -> list[tuple[int, int]]:
+    words = hashes_to_words(hashes)
+    distances = np.bitwise_count(words ^ hashes_to_words([query])[0]).sum(axis=1)
+    best: dict[int, int] = {}
+    for i in np.flatnonzero(distances <= max_distance):
+        identifier, distance = ids[i], int(distances[i])
+        best[identifier] = min(distance, best.get(identifier, distance))
+    return sorted(best.items(), key=lambda pair: (pair[1], pair[0]))
+
+
+@pytest.mark.parametrize("delta_limit", [50, 4096])
+def test_search_equals_brute_force_through_adds_and_removes(delta_limit: int) -> None:
+    rng = np.random.default_rng(7)
+    index = PdqIndex(delta_limit=delta_limit)
+    ids: list[int] = []
+    hashes: list[str] = []
+    # Clusters around a few centres so that many hashes lie within the distances searched.
+    centres = random_hashes(rng, 20)
+    next_id = 0
+    for batch in range(12):
+        size = int(rng.integers(1, 600))
+        new = [
+            near(rng, centres[int(rng.integers(20))], int(rng.integers(0, 40))) for _ in range(size)
+        ]
+        new_ids = list(range(next_id, next_id + size))
+        next_id += size
+        index.add(new_ids, new)
+        ids += new_ids
+        hashes += new
+        if batch % 3 == 2:
+            gone = set(rng.choice(ids, size=len(ids) // 5, replace=False).tolist())
+            index.remove(gone)
+            kept = [(i, h) for i, h in zip(ids, hashes, strict=True) if i not in gone]
+            ids, hashes = [i for i, _ in kept], [h for _, h in kept]
+        for max_distance in (0, 8, 31, 45):
+            for centre in centres[:5]:
+                query = near(rng, centre, 10)
+                assert index.search(query, max_distance) == brute_force(
+                    ids, hashes, query, max_distance
+                )
+    assert len(index) == len(ids)
+
+
+def test_large_index_is_exact_for_planted_neighbours() -> None:
+    rng = np.random.default_rng(8)
+    count = 200_000
+    hashes = random_hashes(rng, count)
+    index = PdqIndex()
+    index.add(list(range(count)), hashes)
+    for target in rng.choice(count, 50, replace=False).tolist():
+        query = near(rng, hashes[target], int(rng.integers(0, 32)))
+        found = index.search(query, 31)
+        assert found == brute_force(list(range(count)), hashes, query, 31)
+        assert target in [i for i, _ in found]
+
+
+def test_an_added_hash_is_matchable_at_once_and_gone_after_removal() -> None:
+    rng = np.random.default_rng(9)
+    index = PdqIndex()
+    index.add(list(range(10_000)), random_hashes(rng, 10_000))
+    fresh = rng.bytes(32).hex()
+    index.add([99_999], [fresh])
+    assert index.search(near(rng, fresh, 5), 31) == [(99_999, 5)]
+    index.remove([99_999])
+    assert index.search(fresh, 31) == []
+
+
+def test_one_id_with_several_hashes_is_reported_once_at_its_nearest() -> None:
+    index = PdqIndex()
+    base = "0" * 64
+    index.add([1, 1, 2], [base, "f" + "0" * 63, "ff" + "0" * 62])
+    assert index.search(base, 31) == [(1, 0), (2, 8)]
+    index.remove([1])
+    assert index.search(base, 31) == [(2, 8)]
+
+
+def test_search_many_keeps_query_order() -> None:
+    index = PdqIndex()
+    index.add([1, 2], ["0" * 64, "f" * 64])
+    assert index.search_many(["F" * 64, "0" * 64], 0) == [[(2, 0)], [(1, 0)]]
+
+
+def test_malformed_hashes_are_refused() -> None:
+    index = PdqIndex()
+    with pytest.raises(ValueError):
+        index.add([1], ["xyz"])
+    with pytest.raises(ValueError):
+        index.add([1, 2], ["0" * 64])
+    with pytest.raises(ValueError):
+        index.search("0" * 63 + " ", 31)
+    assert len(index) == 0
+
+
+def test_concurrent_adds_and_searches_stay_consistent() -> None:
+    rng = np.random.default_rng(10)
+    index = PdqIndex(delta_limit=100)
+    batches = [random_hashes(rng, 250) for _ in range(8)]
+    errors: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        try:
+            index.add(list(range(number * 1000, number * 1000 + 250)), batches[number])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            for batch in batches:
+                index.search(batch[0], 31)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    threads += [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(index) == 2000
+    for number, batch in enumerate(batches):
+        assert index.search(batch[7], 0) == [(number * 1000 + 7, 0)]
+
+
+def test_exact_index_looks_up_digests() -> None:
+    index = ExactIndex()
+    index.add([1, 2, 3], ["AB" * 16, "ab" * 16, "cd" * 16])
+    assert index.search("ab" * 16) == [1, 2]
+    index.remove([1])
+    assert index.search("AB" * 16) == [2]
+    assert index.search("ef" * 16) == []
+    assert len(index) == 2
+
+
+def test_removing_most_hashes_compacts_and_stays_exact() -> None:
+    rng = np.random.default_rng(11)
+    hashes = random_hashes(rng, 3000)
+    index = PdqIndex(delta_limit=100)
+    index.add(list(range(3000)), hashes)
+    index.remove(range(0, 2500))
+    assert len(index) == 500
+    assert index._count == 500  # compacted: removed slots are gone, not just hidden
+    for target in (2500, 2750, 2999):
+        query = near(rng, hashes[target], 12)
+        assert index.search(query, 31) == brute_force(
+            list(range(2500, 3000)), hashes[2500:], query, 31
+        )
+    index.add([5000], [hashes[0]])
+    assert index.search(hashes[0], 0) == [(5000, 0)]
