@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import AccountState, ContentState
+from takedown.services import matching
 from takedown.services.cases import cases_waiting_for, link_item
 from takedown.services.errors import Conflict
 from takedown.services.restriction import restrict_item
@@ -59,11 +60,14 @@ def register_content(
     url: str | None,
     signals: list[SignalValue],
     media_type: str | None = None,
+    hold_for_hashing: bool = False,
 ) -> Registration:
-    """Record an upload and its signals; attach reports that were waiting for it.
+    """Record an upload and its signals; attach reports that were waiting for it; match it
+    against the banks and the stored items (services.matching) and answer the verdict.
 
     Registering the same `content_id` again is idempotent: the stored item and its current
     verdict come back unchanged. A different account for the same id is a conflict.
+    `hold_for_hashing`: a video whose hashing follows in a job; it is held (hidden) until then.
     """
     existing = session.scalars(
         select(ContentItem).where(ContentItem.content_id == content_id)
@@ -74,8 +78,15 @@ def register_content(
                 f"content {content_id!r} is already registered to another account",
                 "content_account_mismatch",
             )
-        return Registration(item=existing, verdict=verdict_for(existing), created=False)
+        return Registration(
+            item=existing,
+            verdict=verdict_for(existing),
+            created=False,
+            matches=matching.matches_of(session, existing),
+        )
 
+    # The index catches up before this transaction writes (services.match_index.Matcher).
+    matching.refreshed(session)
     ensure_account(session, account_id, now)
     item = ContentItem(
         id=new_id("item"),
@@ -93,7 +104,12 @@ def register_content(
     session.add(item)
     session.flush()
     attach_waiting_reports(session, item, now)
-    return Registration(item=item, verdict=verdict_for(item), created=True)
+    screening = matching.screen_upload(session, item, now)
+    if hold_for_hashing and item.state == ContentState.VISIBLE:
+        item.state = ContentState.RESTRICTED.value
+    return Registration(
+        item=item, verdict=verdict_for(item), created=True, matches=screening.matches
+    )
 
 
 def attach_waiting_reports(session: Session, item: ContentItem, now: datetime) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from takedown.api.deps import STAFF, require, runtime
@@ -18,6 +19,13 @@ from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role
 from takedown.services.content import SignalValue, register_content
 from takedown.services.errors import NotFound
+from takedown.services.evidence import capture_upload
+from takedown.services.match_index import PDQ_DIHEDRAL
+from takedown.services.matching import hold_video
+from takedown.signals.digests import md5_hex, sha256_hex
+from takedown.signals.hashing import hash_media
+from takedown.signals.media import MediaLimits, MediaRejected, check_size, sniff_kind
+from takedown.signals.vpdq import VPDQ
 from takedown.store.models import CaseItem, ContentItem
 
 router = APIRouter(tags=["platform"])
@@ -44,9 +52,10 @@ def parse_signals(text: str | None) -> list[SignalValue]:
         if name == "pdq_quality":
             continue
         if name == "vpdq":
-            if not isinstance(value, list) or not value:
-                raise ApiError(422, "invalid_signals", "vpdq must be a non-empty list of frames")
-            out.append(SignalValue("vpdq", json.dumps(value)))
+            try:
+                out.append(SignalValue("vpdq", VPDQ.validate(value)))
+            except ValueError as exc:
+                raise ApiError(422, "invalid_signals", str(exc)) from None
             continue
         if name not in _HEX:
             raise ApiError(422, "unknown_signal", f"unknown signal {name!r}")
@@ -56,6 +65,31 @@ def parse_signals(text: str | None) -> list[SignalValue]:
             )
         out.append(SignalValue(name, value.lower(), quality if name == "pdq" else None))
     return out
+
+
+def hash_upload(data: bytes) -> tuple[list[SignalValue], bytes | None]:
+    """The signals of an uploaded file, and the bytes again when it is a video.
+
+    Images are hashed here, in the request (PDQ with quality, its dihedral variants, MD5,
+    SHA-256). A video gets its digests now and its vPDQ from a job (`hold_video`), so the
+    upload is answered fast. Bad media are a 4xx in the error shape (`MediaRejected`).
+    """
+    limits = MediaLimits(max_bytes=MAX_UPLOAD_BYTES)
+    try:
+        check_size(len(data), limits)
+        if sniff_kind(data) == "video":
+            digests = [SignalValue("md5", md5_hex(data)), SignalValue("sha256", sha256_hex(data))]
+            return digests, data
+        signals = hash_media(data, limits)
+    except MediaRejected as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    out = [SignalValue("md5", signals.md5), SignalValue("sha256", signals.sha256)]
+    if signals.pdq is not None:
+        out.append(SignalValue("pdq", signals.pdq, signals.pdq_quality))
+        variants = [v for v in signals.pdq_variants[1:] if v]
+        if variants:
+            out.append(SignalValue(PDQ_DIHEDRAL, ",".join(variants), signals.pdq_quality))
+    return out, None
 
 
 async def read_upload(file: UploadFile) -> bytes:
@@ -83,26 +117,49 @@ async def post_content(
 ) -> dict[str, Any]:
     parsed = parse_signals(signals)
     media_type = None
+    upload: bytes | None = None
+    video: bytes | None = None
     if file is not None:
-        data = await read_upload(file)
+        upload = await read_upload(file)
         media_type = file.content_type
+        hashed, video = await run_in_threadpool(hash_upload, upload)
         given = {s.signal for s in parsed}
-        for name, digest in (("md5", hashlib.md5), ("sha256", hashlib.sha256)):
-            if name not in given:
-                parsed.append(SignalValue(name, digest(data).hexdigest()))
+        parsed.extend(s for s in hashed if s.signal not in given)
     if not parsed:
         raise ApiError(422, "missing_media", "send the media as `file`, or its `signals`")
-    with rt.transaction() as session:
-        result = register_content(
-            session, rt.clock.now(), content_id, account_id, url, parsed, media_type
-        )
-        out = {
-            "content_id": result.item.content_id,
-            "verdict": result.verdict,
-            "state": result.item.state,
-            "signals": signals_of(result.item),
-            "matches": result.matches,
-        }
+    held: Path | None = None
+    try:
+        with rt.transaction() as session:
+            result = register_content(
+                session,
+                rt.clock.now(),
+                content_id,
+                account_id,
+                url,
+                parsed,
+                media_type,
+                hold_for_hashing=video is not None,
+            )
+            if upload is not None:
+                # Hidden in this same request: the uploaded bytes become the evidence copy now.
+                capture_upload(session, result.item, upload, media_type, rt.clock.now())
+            if video is not None and result.created:
+                # Kept only until the video.hash job has hashed it (services.matching).
+                held = rt.settings.data_dir / "held-videos" / result.item.id
+                held.parent.mkdir(parents=True, exist_ok=True)
+                held.write_bytes(video)
+                hold_video(session, result.item, held, rt.clock.now())
+            out = {
+                "content_id": result.item.content_id,
+                "verdict": result.verdict,
+                "state": result.item.state,
+                "signals": signals_of(result.item),
+                "matches": result.matches,
+            }
+    except BaseException:
+        if held is not None:  # bad input leaves nothing behind
+            held.unlink(missing_ok=True)
+        raise
     rt.metrics.content.labels(verdict=out["verdict"]).inc()
     return out
 

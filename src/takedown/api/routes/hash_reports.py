@@ -1,0 +1,76 @@
+"""`POST /v1/hash-reports`: a report made of hashes only (NCMEC Take It Down style).
+
+The media never leave the reporter's device; the hashes find the stored items, which are
+restricted and joined to the report's case like the item of an ordinary report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from takedown.api.deps import client_address, public_rate_limit, reporter_rate_limit, runtime
+from takedown.api.routes.reports import status_url
+from takedown.api.schemas import EMAIL, ReportOut
+from takedown.domain.vocabulary import Category, ReporterRole
+from takedown.runtime import Runtime
+from takedown.services.banks import parse_json_hashes
+from takedown.services.hash_reports import file_hash_report
+from takedown.services.reports import ReportInput, reporter_key
+
+router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit)])
+
+
+class HashIn(BaseModel):
+    signal: str = Field(min_length=1, max_length=20)
+    value: Any
+
+
+class HashReportIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    hashes: list[HashIn] = Field(min_length=1, max_length=100)
+    category: Category
+    reporter_role: ReporterRole
+    depicts_minor: bool = False
+    statement: str | None = Field(default=None, max_length=10_000)
+    contact_email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
+    reporter_account_id: str | None = Field(default=None, max_length=200)
+
+
+class HashReportOut(ReportOut):
+    matched_content_ids: list[str]
+
+
+@router.post("/v1/hash-reports", status_code=201, response_model=HashReportOut)
+def post_hash_report(
+    body: HashReportIn, request: Request, rt: Runtime = Depends(runtime)
+) -> dict[str, Any]:
+    entries = parse_json_hashes({"hashes": [h.model_dump() for h in body.hashes]})
+    data = ReportInput(
+        category=body.category,
+        reporter_role=body.reporter_role,
+        depicts_minor=body.depicts_minor,
+        statement=body.statement,
+        contact_email=body.contact_email,
+        reporter_account_id=body.reporter_account_id,
+    )
+    reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
+    reporter_rate_limit(request, reporter, bool(data.reporter_account_id or data.contact_email))
+    with rt.transaction() as session:
+        receipt, matched = file_hash_report(
+            session, rt.clock.now(), entries, data, reporter, rt.deadlines
+        )
+        out = {
+            "report_id": receipt.report.id,
+            "case_id": receipt.case.id,
+            "priority": receipt.case.priority,
+            "status_token": receipt.status_token,
+            "status_url": status_url(request, rt, receipt.status_token),
+            "content_state": receipt.item.state if receipt.item else None,
+            "matched_content_ids": [item.content_id for item in matched],
+        }
+    rt.metrics.reports.labels(category=data.category.value, priority=out["priority"]).inc()
+    return out

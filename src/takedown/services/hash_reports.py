@@ -1,0 +1,52 @@
+"""Reports made of hashes only: find the stored items, then file an ordinary report on them.
+
+The triage, the case, the restriction and the receipt are those of `reports.file_report`,
+so a victim reporting with hashes gets exactly what a reporter naming the item gets
+(DESIGN rules 1 to 3); the hashes only say which stored items the report is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from takedown.domain.deadlines import DeadlinePolicy
+from takedown.services.banks import HashEntry
+from takedown.services.match_index import MediaQuery, StoredMatch
+from takedown.services.matching import join_case, refreshed
+from takedown.services.reports import ReportInput, ReportReceipt, file_report
+from takedown.store.models import ContentItem
+
+
+def file_hash_report(
+    session: Session,
+    now: datetime,
+    hashes: list[HashEntry],
+    data: ReportInput,
+    reporter: str,
+    policy: DeadlinePolicy,
+) -> tuple[ReportReceipt, list[ContentItem]]:
+    """File the report about the nearest matching item and join every other match to its
+    case, hidden with it when the case hides content. Returns the receipt and the matches."""
+    matcher = refreshed(session)
+    best: dict[str, StoredMatch] = {}
+    for entry in hashes:
+        for match in matcher.find_stored(MediaQuery.of_hash(entry.signal, entry.value)):
+            if match.item_id not in best or match.distance < best[match.item_id].distance:
+                best[match.item_id] = match
+    ordered = sorted(best.values(), key=lambda m: (m.distance, m.item_id))
+    found = [(m, item) for m in ordered if (item := session.get(ContentItem, m.item_id))]
+    first = found[0][1] if found else None
+    receipt = file_report(
+        session,
+        now,
+        replace(data, content_id=first.content_id if first else None, url=None),
+        reporter,
+        policy,
+    )
+    for match, item in found[1:]:
+        reason = f"hash report: {match.signal} distance {match.distance}"
+        join_case(session, receipt.case, item, reason, now)
+    return receipt, [item for _, item in found]

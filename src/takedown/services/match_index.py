@@ -1,0 +1,376 @@
+"""The in-memory match index of one process: bank hashes and stored content signals.
+
+Built from the database at start and kept current by following new rows (each table's
+autoincrement id), so a hash added to a bank, by this process or any other, is matchable at
+the next lookup with no rebuild (HMA's users' complaint: rebuilding the whole index on every
+change). Every lookup first pulls the rows it has not seen; that is one indexed query.
+
+Two sides share one shape: the bank side answers "which bank entries does this media match"
+(uploads, `/v1/match`), the content side "which stored items does this media match" (copies,
+retroactive scans), so neither is a table scan.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from takedown.signals.index import ExactIndex, PdqIndex
+from takedown.signals.vpdq import VpdqFrame, match_video, parse_frames
+from takedown.store.banks import Bank, BankHash
+from takedown.store.models import ContentItem, ContentSignal
+
+# The seven dihedral variants (rotations and mirror images) of an image's PDQ, stored beside
+# the hash itself so that a mirrored copy is found whichever side arrives first.
+PDQ_DIHEDRAL = "pdq_dihedral"
+INDEXED_CONTENT_SIGNALS = ("pdq", PDQ_DIHEDRAL, "md5", "sha256", "vpdq")
+VARIANTS = 8  # a PDQ and its 7 dihedral variants share one slot block in the content index
+
+
+def frames_of(value: Any) -> list[VpdqFrame]:
+    """A stored or submitted vPDQ value (JSON text or the list itself) as frames."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return parse_frames(value)
+
+
+@dataclass(frozen=True)
+class BankEntry:
+    hash_id: int
+    bank_id: str
+    bank: str
+    signal: str
+    action: str
+    child_safety: bool
+    pdq_threshold: int | None
+
+
+@dataclass(frozen=True)
+class BankMatch:
+    entry: BankEntry
+    distance: int
+
+    @property
+    def signal(self) -> str:
+        return self.entry.signal
+
+
+@dataclass(frozen=True)
+class StoredMatch:
+    item_id: str
+    signal: str
+    distance: int
+
+
+@dataclass
+class MediaQuery:
+    """The signals of one piece of media, as a lookup needs them."""
+
+    pdq: list[str] = field(default_factory=list)  # the hash first, then its dihedral variants
+    pdq_quality: int | None = None
+    md5: str | None = None
+    sha256: str | None = None
+    vpdq: list[VpdqFrame] | None = None
+
+    @classmethod
+    def of(cls, signals: Iterable[tuple[str, str, int | None]]) -> MediaQuery:
+        query = cls()
+        variants: list[str] = []
+        for signal, value, quality in signals:
+            if signal == "pdq":
+                query.pdq.insert(0, value)
+                query.pdq_quality = quality
+            elif signal == PDQ_DIHEDRAL:
+                variants.extend(v for v in value.split(",") if v)
+            elif signal == "md5":
+                query.md5 = value
+            elif signal == "sha256":
+                query.sha256 = value
+            elif signal == "vpdq":
+                query.vpdq = frames_of(value)
+        query.pdq.extend(v for v in variants if v not in query.pdq)
+        return query
+
+    @classmethod
+    def of_item(cls, item: ContentItem) -> MediaQuery:
+        return cls.of((s.signal, s.value, s.quality) for s in item.signals)
+
+    @classmethod
+    def of_hash(cls, signal: str, value: str) -> MediaQuery:
+        return cls.of([(signal, value, None)])
+
+    def __bool__(self) -> bool:
+        return bool(self.pdq or self.md5 or self.sha256 or self.vpdq)
+
+
+class _Follower:
+    """Which rows of a table this replica has seen.
+
+    Autoincrement ids are handed out before commit, so on PostgreSQL a row may become visible
+    after a higher id was already read; ids skipped over are re-asked for a minute before they
+    are taken to be rolled back.
+    """
+
+    GAP_SECONDS = 60.0
+    GAP_SPAN = 1000
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.gaps: dict[int, float] = {}
+
+    def unseen(self, column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
+        if self.gaps:
+            return or_(column > self.seen, column.in_(sorted(self.gaps)))
+        return column > self.seen
+
+    def saw(self, ids: list[int]) -> None:
+        now = time.monotonic()
+        for row_id in sorted(ids):
+            if row_id > self.seen:
+                for gap in range(max(self.seen + 1, row_id - self.GAP_SPAN), row_id):
+                    self.gaps[gap] = now
+                self.seen = row_id
+            else:
+                self.gaps.pop(row_id, None)
+        for gap, since in list(self.gaps.items()):
+            if now - since > self.GAP_SECONDS:
+                del self.gaps[gap]
+
+
+class _Side:
+    """One side's indexes: PDQ by distance, digests exactly, vPDQ frames by distance with the
+    videos they belong to (candidate videos are then compared whole)."""
+
+    def __init__(self) -> None:
+        self.pdq = PdqIndex()
+        self.exact = {"md5": ExactIndex(), "sha256": ExactIndex()}
+        self.frames = PdqIndex()
+        self.frame_video: dict[int, int] = {}
+        self.videos: dict[int, list[VpdqFrame]] = {}
+        self._next_frame = 0
+
+    def add_video(self, key: int, frames: list[VpdqFrame]) -> None:
+        self.videos[key] = frames
+        ids = list(range(self._next_frame, self._next_frame + len(frames)))
+        self._next_frame += len(frames)
+        for frame_id in ids:
+            self.frame_video[frame_id] = key
+        if ids:
+            self.frames.add(ids, [f.pdq for f in frames])
+
+    def pdq_hits(self, hashes: list[str], max_distance: int) -> dict[int, int]:
+        best: dict[int, int] = {}
+        for value in hashes:
+            for key, distance in self.pdq.search(value, max_distance):
+                if distance < best.get(key, max_distance + 1):
+                    best[key] = distance
+        return best
+
+    def exact_hits(self, query: MediaQuery) -> list[tuple[str, int]]:
+        hits: list[tuple[str, int]] = []
+        for name, value in (("md5", query.md5), ("sha256", query.sha256)):
+            if value:
+                hits.extend((name, key) for key in self.exact[name].search(value))
+        return hits
+
+    def video_hits(
+        self, frames: list[VpdqFrame], pdq_threshold: int, quality_min: int
+    ) -> dict[int, int]:
+        """Videos matching `frames` in either direction, with a distance of 100 minus the
+        better of the two match percentages."""
+        candidates: set[int] = set()
+        for frame in frames:
+            if frame.quality < quality_min:
+                continue
+            for frame_id, _ in self.frames.search(frame.pdq, pdq_threshold):
+                candidates.add(self.frame_video[frame_id])
+        out = {}
+        for key in candidates:
+            result = match_video(
+                frames, self.videos[key], pdq_threshold=pdq_threshold, quality_min=quality_min
+            )
+            if result.matched:
+                best = max(result.query_match_percent, result.compared_match_percent)
+                out[key] = max(0, round(100 - best))
+        return out
+
+
+class Matcher:
+    """This process's replica of the match index. Thread-safe; `refresh` before each lookup.
+
+    Refresh before writing in the same transaction: rows this session has flushed but not
+    committed must not enter the index, since a rollback would leave them there.
+    """
+
+    def __init__(self, pdq_threshold: int = 31, quality_min: int = 50) -> None:
+        self.pdq_threshold = pdq_threshold
+        self.quality_min = quality_min
+        self._lock = threading.RLock()
+        self._banks = _Side()
+        self._entries: dict[int, BankEntry] = {}
+        self._bank_follow = _Follower()
+        self._max_threshold = pdq_threshold
+        self._content = _Side()
+        self._slot_item: dict[int, str] = {}  # content signal row id -> item id
+        self._slot_quality: dict[int, int | None] = {}
+        self._content_follow = _Follower()
+
+    # -- following the database --------------------------------------------------------------
+
+    def refresh(self, session: Session) -> int:
+        """Pull the bank hashes and content signals added since the last call; returns how
+        many rows were added to the index."""
+        with self._lock:
+            return self._refresh_banks(session) + self._refresh_content(session)
+
+    def _refresh_banks(self, session: Session) -> int:
+        rows = session.execute(
+            select(
+                BankHash.id,
+                BankHash.signal,
+                BankHash.value,
+                Bank.id,
+                Bank.name,
+                Bank.action,
+                Bank.child_safety,
+                Bank.pdq_threshold,
+            )
+            .join(Bank, Bank.id == BankHash.bank_id)
+            .where(self._bank_follow.unseen(BankHash.id))
+            .order_by(BankHash.id)
+        ).all()
+        pdq_ids, pdq_values = [], []
+        exact: dict[str, tuple[list[int], list[str]]] = {"md5": ([], []), "sha256": ([], [])}
+        for hid, signal, value, bank_id, name, action, child_safety, threshold in rows:
+            self._entries[hid] = BankEntry(
+                hid, bank_id, name, signal, action, child_safety, threshold
+            )
+            if threshold is not None:
+                self._max_threshold = max(self._max_threshold, threshold)
+            if signal == "pdq":
+                pdq_ids.append(hid)
+                pdq_values.append(value)
+            elif signal in exact:
+                exact[signal][0].append(hid)
+                exact[signal][1].append(value)
+            elif signal == "vpdq":
+                self._banks.add_video(hid, frames_of(value))
+        if pdq_ids:
+            self._banks.pdq.add(pdq_ids, pdq_values)
+        for name, (ids, values) in exact.items():
+            if ids:
+                self._banks.exact[name].add(ids, values)
+        self._bank_follow.saw([r[0] for r in rows])
+        return len(rows)
+
+    def _refresh_content(self, session: Session) -> int:
+        rows = session.execute(
+            select(
+                ContentSignal.id,
+                ContentSignal.item_id,
+                ContentSignal.signal,
+                ContentSignal.value,
+                ContentSignal.quality,
+            )
+            .where(
+                ContentSignal.signal.in_(INDEXED_CONTENT_SIGNALS),
+                self._content_follow.unseen(ContentSignal.id),
+            )
+            .order_by(ContentSignal.id)
+        ).all()
+        pdq_ids: list[int] = []
+        pdq_values: list[str] = []
+        exact: dict[str, tuple[list[int], list[str]]] = {"md5": ([], []), "sha256": ([], [])}
+        for row_id, item_id, signal, value, quality in rows:
+            self._slot_item[row_id] = item_id
+            self._slot_quality[row_id] = quality
+            if signal == "pdq":
+                pdq_ids.append(row_id * VARIANTS)
+                pdq_values.append(value)
+            elif signal == PDQ_DIHEDRAL:
+                for k, variant in enumerate(value.split(",")[: VARIANTS - 1], start=1):
+                    pdq_ids.append(row_id * VARIANTS + k)
+                    pdq_values.append(variant)
+            elif signal in exact:
+                exact[signal][0].append(row_id)
+                exact[signal][1].append(value)
+            elif signal == "vpdq":
+                try:
+                    self._content.add_video(row_id, frames_of(value))
+                except ValueError:
+                    continue  # a malformed stored value cannot match; it is not fatal
+        if pdq_ids:
+            self._content.pdq.add(pdq_ids, pdq_values)
+        for name, (ids, values) in exact.items():
+            if ids:
+                self._content.exact[name].add(ids, values)
+        self._content_follow.saw([r[0] for r in rows])
+        return len(rows)
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def _pdq_usable(self, quality: int | None) -> bool:
+        """Hashes below the quality floor are stored but never acted on alone (API.md)."""
+        return quality is None or quality >= self.quality_min
+
+    def entry(self, hash_id: int) -> BankEntry | None:
+        with self._lock:
+            return self._entries.get(hash_id)
+
+    def match_banks(self, query: MediaQuery) -> list[BankMatch]:
+        """Bank entries the media matches, the nearest first; one result per entry."""
+        with self._lock:
+            best: dict[int, int] = {}
+            if query.pdq and self._pdq_usable(query.pdq_quality):
+                for hid, distance in self._banks.pdq_hits(query.pdq, self._max_threshold).items():
+                    entry = self._entries[hid]
+                    limit = entry.pdq_threshold
+                    if distance <= (self.pdq_threshold if limit is None else limit):
+                        best[hid] = distance
+            for _, hid in self._banks.exact_hits(query):
+                best[hid] = 0
+            if query.vpdq:
+                hits = self._banks.video_hits(query.vpdq, self.pdq_threshold, self.quality_min)
+                for hid, distance in hits.items():
+                    best[hid] = min(distance, best.get(hid, distance))
+            matches = [BankMatch(self._entries[hid], d) for hid, d in best.items()]
+        return sorted(matches, key=lambda m: (m.distance, m.entry.bank, m.entry.hash_id))
+
+    def find_stored(
+        self, query: MediaQuery, exclude: set[str] | None = None, pdq_threshold: int | None = None
+    ) -> list[StoredMatch]:
+        """Stored items whose signals match the media, the nearest first; one per item."""
+        exclude = exclude or set()
+        threshold = self.pdq_threshold if pdq_threshold is None else pdq_threshold
+        best: dict[str, StoredMatch] = {}
+
+        def keep(item_id: str, signal: str, distance: int) -> None:
+            if item_id in exclude:
+                return
+            if item_id not in best or distance < best[item_id].distance:
+                best[item_id] = StoredMatch(item_id, signal, distance)
+
+        with self._lock:
+            if query.pdq and self._pdq_usable(query.pdq_quality):
+                for slot, distance in self._content.pdq_hits(query.pdq, threshold).items():
+                    row_id = slot // VARIANTS
+                    if self._pdq_usable(self._slot_quality.get(row_id)):
+                        keep(self._slot_item[row_id], "pdq", distance)
+            for signal, row_id in self._content.exact_hits(query):
+                keep(self._slot_item[row_id], signal, 0)
+            if query.vpdq:
+                hits = self._content.video_hits(query.vpdq, threshold, self.quality_min)
+                for row_id, distance in hits.items():
+                    keep(self._slot_item[row_id], "vpdq", distance)
+        return sorted(best.values(), key=lambda m: (m.distance, m.item_id))
+
+    def size(self) -> dict[str, int]:
+        with self._lock:
+            return {"bank_hashes": len(self._entries), "content_signals": len(self._slot_item)}

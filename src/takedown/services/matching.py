@@ -1,0 +1,469 @@
+"""Acting on matches: bank matches at upload, copies joining one case, retroactive scans.
+
+DESIGN rule 6, every copy: an upload that matches a stored item in a case joins that case,
+and is hidden with it when the case hides content; a hash added to a bank finds every stored
+match at once (a job, so the request returns fast) and gathers them into one case; a report on
+one item gathers the stored copies of its media. All of it is lookups in this process's
+`Matcher` (services.match_index), never table scans.
+
+The matcher and the deadline policy reach these functions through the session
+(`Session.info`, set by `attach` in Runtime.build), as `installation` does for settings, so
+entry points with fixed signatures (`scan_for_copies`, `reports.file_report`) need no globals.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from takedown.domain.banks import BankAction, MatchEffect, effect_of_match, retroactive_state
+from takedown.domain.case_state import AWAITING_DECISION
+from takedown.domain.deadlines import DeadlinePolicy
+from takedown.domain.triage import Triage
+from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
+from takedown.outbox.queue import enqueue
+from takedown.services import case_log
+from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
+from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
+from takedown.services.restriction import restrict_item
+from takedown.signals.hashing import hash_media
+from takedown.signals.media import MediaLimits, MediaRejected
+from takedown.signals.vpdq import VpdqFrame, format_frames
+from takedown.store.models import Case, CaseItem, ContentItem, ContentSignal, Report
+from takedown.store.types import new_id
+
+log = logging.getLogger("takedown.matching")
+
+MATCHER = "takedown.matcher"
+DEADLINES = "takedown.deadlines"
+VIDEO_HASH = "video.hash"
+
+
+def attach(sessions: sessionmaker[Session], matcher: Matcher, deadlines: DeadlinePolicy) -> None:
+    """Give every session of this factory the process's matcher and deadline policy.
+
+    Merges with what other areas put in `info` (installation.attach), in either order.
+    """
+    info = dict(sessions.kw.get("info") or {})
+    info.update({MATCHER: matcher, DEADLINES: deadlines})
+    sessions.configure(info=info)
+
+
+def matcher_of(session: Session) -> Matcher:
+    """The process's matcher; a session made elsewhere (a script) gets a fresh one, filled from
+    the database: correct, only slower."""
+    matcher = session.info.get(MATCHER)
+    if isinstance(matcher, Matcher):
+        return matcher
+    from takedown.services.installation import settings_of
+
+    settings = settings_of(session)
+    matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
+    session.info[MATCHER] = matcher
+    return matcher
+
+
+def deadlines_of(session: Session) -> DeadlinePolicy:
+    policy = session.info.get(DEADLINES)
+    if isinstance(policy, DeadlinePolicy):
+        return policy
+    from takedown.services.installation import settings_of
+
+    minutes = settings_of(session).deadline_minutes
+    return DeadlinePolicy(windows={Priority(p): timedelta(minutes=m) for p, m in minutes.items()})
+
+
+def refreshed(session: Session) -> Matcher:
+    matcher = matcher_of(session)
+    matcher.refresh(session)
+    return matcher
+
+
+# -- cases ------------------------------------------------------------------------------------
+
+
+def open_cases_of(session: Session, item_ids: Iterable[str]) -> list[Case]:
+    """Undecided cases holding any of these items, most urgent first."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return []
+    cases = session.scalars(
+        select(Case)
+        .join(CaseItem, CaseItem.case_id == Case.id)
+        .where(CaseItem.item_id.in_(ids), Case.state.in_([s.value for s in AWAITING_DECISION]))
+        .distinct()
+    )
+    return sorted(cases, key=lambda c: (c.priority, c.deadline_at, c.id))
+
+
+def copy_reason(match: StoredMatch) -> str:
+    return f"copy: {match.signal} distance {match.distance}"
+
+
+def join_case(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> bool:
+    """Link an item to a case and, when the case hides its content, hide the item in the same
+    step (copies are one case)."""
+    linked = link_item(session, case, item, reason, now)
+    if case.restrict_required:
+        restrict_item(session, case, item, SYSTEM, reason, now)
+    return linked
+
+
+def record_match(
+    session: Session,
+    case: Case,
+    item: ContentItem,
+    match: BankMatch,
+    now: datetime,
+) -> None:
+    case_log.record(
+        session,
+        case,
+        EventType.MATCH,
+        SYSTEM,
+        now,
+        {
+            "bank": match.entry.bank,
+            "signal": match.signal,
+            "distance": match.distance,
+            "bank_hash_id": match.entry.hash_id,
+            "content_id": item.content_id,
+        },
+    )
+
+
+def match_report(
+    session: Session,
+    case: Case,
+    effect: MatchEffect,
+    match: BankMatch,
+    content_id: str | None,
+    now: datetime,
+) -> Report:
+    """A bank match enters the case as a report from the bank (no reporter, no status token),
+    so the case's priority is computed from it like from any report."""
+    report = Report(
+        id=new_id("rep"),
+        case_id=case.id,
+        content_id=content_id,
+        url=None,
+        category=effect.category.value,
+        reporter_role="bank_match",
+        depicts_minor=match.entry.child_safety,
+        statement=f"match in bank {match.entry.bank} ({match.signal}, distance {match.distance})",
+        reporter_key=f"bank:{match.entry.bank_id}",
+        priority=effect.triage.priority.value,
+        status_token_hash=None,
+        source="match",
+        created_at=now,
+        case=case,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def case_for_match(
+    session: Session, effect: MatchEffect, item_ids: Iterable[str], now: datetime
+) -> Case:
+    """The undecided case one of the items is in, or a new one from the match's triage."""
+    existing = open_cases_of(session, item_ids)
+    if existing:
+        return existing[0]
+    return open_case(session, effect.triage, effect.category.value, now, deadlines_of(session))
+
+
+def remove_at_upload(
+    session: Session, case: Case, item: ContentItem, match: BankMatch, now: datetime
+) -> None:
+    """A `block` bank's match: the upload is never published."""
+    if item.state == ContentState.REMOVED:
+        return
+    item.state = ContentState.REMOVED.value
+    item.updated_at = now
+    reason = f"blocked: match in bank {match.entry.bank}"
+    event = case_log.record(
+        session,
+        case,
+        EventType.ACTION,
+        SYSTEM,
+        now,
+        {
+            "action": "removed",
+            "content_id": item.content_id,
+            "account_id": item.account_id,
+            "reason": reason,
+        },
+    )
+    case_log.announce(
+        session,
+        event,
+        WebhookType.CONTENT_REMOVED,
+        {
+            "content_id": item.content_id,
+            "account_id": item.account_id,
+            "case_id": case.id,
+            "reason": reason,
+        },
+    )
+
+
+def apply_bank_matches(
+    session: Session,
+    items: list[tuple[ContentItem, BankMatch]],
+    now: datetime,
+    at_upload: bool,
+) -> Case | None:
+    """Gather the items matched by bank entries into one case and apply the banks' action.
+
+    At upload, `block` removes (never published) and `hold` or child safety hides. A stored
+    item found later was already public: it is hidden, never removed, until a reviewer decides.
+    """
+    if not items:
+        return None
+    effects = [
+        (item, match, effect_of_match(BankAction(match.entry.action), match.entry.child_safety))
+        for item, match in items
+    ]
+    # The strongest effect decides the case's triage: a child-safety match opens it as P0.
+    _, lead_match, lead_effect = min(
+        effects, key=lambda e: (e[2].triage.priority.rank, e[1].distance)
+    )
+    case = case_for_match(session, lead_effect, [i.id for i, _, _ in effects], now)
+    match_report(session, case, lead_effect, lead_match, effects[0][0].content_id, now)
+    if lead_effect.triage.child_safety:
+        case.child_safety = True
+    for item, match, _ in effects:
+        link_item(
+            session,
+            case,
+            item,
+            f"match: bank {match.entry.bank} {match.signal} distance {match.distance}",
+            now,
+        )
+        record_match(session, case, item, match, now)
+    reprioritise(session, case, now, deadlines_of(session))
+    for item, match, effect in effects:
+        action = BankAction(match.entry.action)
+        state = effect.state if at_upload else retroactive_state(action, match.entry.child_safety)
+        if state is ContentState.REMOVED:
+            remove_at_upload(session, case, item, match, now)
+        elif state is ContentState.RESTRICTED:
+            case.restrict_required = True
+    if case.restrict_required:
+        for link in list(case.links):
+            restrict_item(session, case, link.item, SYSTEM, lead_effect.triage.reason, now)
+    return case
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Screening:
+    """What registering an upload found: bank matches (for the response) and the case."""
+
+    matches: list[dict[str, Any]]
+    case: Case | None
+
+
+def screen_upload(
+    session: Session, item: ContentItem, now: datetime, query: MediaQuery | None = None
+) -> Screening:
+    """Match a new upload against the banks and the stored items, and act on what it finds.
+
+    The caller refreshed the matcher before flushing the item (see `Matcher`).
+    """
+    matcher = matcher_of(session)
+    query = query if query is not None else MediaQuery.of_item(item)
+    if not query:
+        return Screening([], None)
+    # Copies first: a copy of an item in a case joins that case, hidden if the case hides.
+    copies = matcher.find_stored(query, exclude={item.id})
+    by_item = {m.item_id: m for m in copies}
+    for copy_case in open_cases_of(session, by_item):
+        ids_in_case = {link.item_id for link in copy_case.links}
+        nearest = min((m for i, m in by_item.items() if i in ids_in_case), key=lambda m: m.distance)
+        join_case(session, copy_case, item, copy_reason(nearest), now)
+    bank_matches = matcher.match_banks(query)
+    case = apply_bank_matches(session, [(item, m) for m in bank_matches], now, at_upload=True)
+    return Screening(
+        [
+            {
+                "bank": m.entry.bank,
+                "signal": m.signal,
+                "distance": m.distance,
+                "case_id": case.id if case else None,
+            }
+            for m in bank_matches
+        ],
+        case,
+    )
+
+
+# -- copies of what a case holds ---------------------------------------------------------------
+
+
+def join_copies(
+    session: Session, case: Case, item: ContentItem, now: datetime
+) -> list[ContentItem]:
+    """Join the stored copies of one item's media to the case (a report on one copy gathers
+    the others), hidden with it when the case hides content."""
+    matcher = refreshed(session)
+    linked = {link.item_id for link in case.links}
+    joined = []
+    for match in matcher.find_stored(MediaQuery.of_item(item), exclude=linked | {item.id}):
+        copy = session.get(ContentItem, match.item_id)
+        if copy is None:  # indexed by a transaction that rolled back, or purged since
+            continue
+        if join_case(session, case, copy, copy_reason(match), now):
+            joined.append(copy)
+    return joined
+
+
+def scan_for_copies(session: Session, case: Case, now: datetime) -> list[ContentItem]:
+    """Every stored item matching any linked item's signals, joined to the case.
+
+    The enforcement service calls this when a case is confirmed, so that every copy is
+    removed with it (DESIGN rule 6). Copies of copies are not followed: near-duplicates of
+    near-duplicates drift away from the original.
+    """
+    joined: list[ContentItem] = []
+    for link in list(case.links):
+        joined.extend(join_copies(session, case, link.item, now))
+    return joined
+
+
+def case_for_copies(session: Session, item: ContentItem) -> Case | None:
+    """The undecided case of a stored item whose media match this one, if any."""
+    matcher = refreshed(session)
+    copies = matcher.find_stored(MediaQuery.of_item(item), exclude={item.id})
+    cases = open_cases_of(session, [m.item_id for m in copies])
+    return cases[0] if cases else None
+
+
+# -- retroactive scans -----------------------------------------------------------------------
+
+
+def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """The `bank.scan` job: find every stored item matching the hashes just added to a bank,
+    gather them into one case per hash (joining a case they are already in) and hide them."""
+    from takedown.store.banks import BankHash
+
+    matcher = refreshed(session)
+    ids = [int(i) for i in payload.get("hash_ids", [])]
+    rows = session.scalars(select(BankHash).where(BankHash.id.in_(ids)).order_by(BankHash.id))
+    found_total = 0
+    for row in rows:
+        entry = matcher.entry(row.id)
+        if entry is None:
+            continue
+        query = MediaQuery.of_hash(row.signal, row.value)
+        found = matcher.find_stored(query, pdq_threshold=entry.pdq_threshold)
+        items = [
+            (item, BankMatch(entry, m.distance))
+            for m in found
+            if (item := session.get(ContentItem, m.item_id)) is not None
+            and item.state != ContentState.REMOVED  # already gone; nothing left to gather
+        ]
+        apply_bank_matches(session, items, now, at_upload=False)
+        found_total += len(items)
+    log.info("bank scan of %d hashes found %d stored items", len(ids), found_total)
+
+
+# -- held videos ------------------------------------------------------------------------------
+
+
+def hold_video(session: Session, item: ContentItem, path: Path, now: datetime) -> None:
+    """Queue the hashing of an uploaded video; the item stays hidden (`hold`) until then.
+
+    The file waits in the data folder only until it is hashed: media are not kept, signals are.
+    """
+    enqueue(
+        session,
+        VIDEO_HASH,
+        {"item_id": item.id, "path": str(path)},
+        now,
+        dedupe_key=f"video:{item.id}",
+    )
+
+
+def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """The `video.hash` job: hash the held video, match it, and tell the platform.
+
+    The verdict arrives by webhook: `content.restricted` (a hiding match, or a case that
+    hides its content), `content.removed` (a `block` bank), or `content.restored` when nothing
+    matched and the hold is lifted. A video that cannot be hashed stays hidden and goes to a
+    reviewer in a case of its own: an unhashable upload is not published unseen.
+    """
+    path = Path(str(payload["path"]))
+    item = session.get(ContentItem, str(payload["item_id"]))
+    if item is None:
+        path.unlink(missing_ok=True)
+        return
+    refreshed(session)  # before this job flushes the item's vPDQ
+    failure: str | None = None
+    frames: list[VpdqFrame] | None = None
+    try:
+        signals = hash_media(path.read_bytes(), MediaLimits())
+        frames = signals.vpdq
+    except FileNotFoundError:
+        failure = "the uploaded file was no longer there to hash"
+    except MediaRejected as exc:
+        failure = exc.message
+    # The hold is lifted here and put back by whatever still calls for it, each with its event.
+    if item.state == ContentState.RESTRICTED:
+        item.state = ContentState.VISIBLE.value
+    if frames:
+        value = json.dumps(format_frames(frames))
+        item.signals.append(ContentSignal(item_id=item.id, signal="vpdq", value=value))
+        session.flush()
+        screen_upload(session, item, now, MediaQuery(vpdq=frames))
+    for case in open_cases_of(session, [item.id]):
+        if case.restrict_required:
+            restrict_item(session, case, item, SYSTEM, "case hides its content", now)
+    if failure is not None and item.state == ContentState.VISIBLE:
+        triage = Triage(Priority.P2, True, False, f"video could not be hashed: {failure}")
+        case = open_case(session, triage, "other", now, deadlines_of(session))
+        link_item(session, case, item, "video could not be hashed", now)
+        case.restrict_required = True
+        restrict_item(session, case, item, SYSTEM, triage.reason, now)
+    if item.state == ContentState.VISIBLE:
+        case_log.announce_item(
+            session,
+            WebhookType.CONTENT_RESTORED,
+            {
+                "content_id": item.content_id,
+                "account_id": item.account_id,
+                "case_id": None,
+                "reason": "video hashed: no match; the hold is lifted",
+            },
+            now,
+        )
+    path.unlink(missing_ok=True)
+
+
+def matches_of(session: Session, item: ContentItem) -> list[dict[str, Any]]:
+    """The bank matches of an item already registered, as the first answer gave them
+    (registering again is idempotent)."""
+    matcher = refreshed(session)
+    found = matcher.match_banks(MediaQuery.of_item(item))
+    cases = open_cases_of(session, [item.id])
+    if not cases:
+        from takedown.services.cases import case_for_item
+
+        latest = case_for_item(session, item)
+        cases = [latest] if latest else []
+    case_id = cases[0].id if cases and found else None
+    return [
+        {"bank": m.entry.bank, "signal": m.signal, "distance": m.distance, "case_id": case_id}
+        for m in found
+    ]
