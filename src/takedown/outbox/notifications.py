@@ -1,0 +1,60 @@
+"""Emails to reporters: each reporter-visible step of their case, by SMTP, once.
+
+Recorded by `case_log.record` as `notify.email` jobs keyed by (report, event), so a step is
+queued once per reporter; the Message-ID is derived from the same pair, so a retry after a lost
+acknowledgement is recognisable as the same message. The words are the status page's
+(`services.status.update_message`), framed by a catalogue template. With no
+`TAKEDOWN_SMTP_HOST` the jobs complete without sending.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from takedown.config import Settings
+from takedown.outbox.worker import Worker
+from takedown.services.case_log import NOTIFY_EMAIL
+from takedown.services.status import update_message
+from takedown.store.models import CaseEvent, Report
+from takedown.web.public.emails import compose_update
+
+log = logging.getLogger("takedown.notifications")
+
+
+def send_update_email(
+    settings: Settings, session: Session, payload: dict[str, Any], now: datetime
+) -> None:
+    if not settings.smtp_host:
+        return
+    report = session.get(Report, payload["report_id"])
+    event = session.get(CaseEvent, payload["event_id"])
+    if report is None or event is None or not report.contact_email:
+        return
+    message = update_message(event, report)
+    if message is None:
+        return
+    subject, body = compose_update(report.case_id, event.at, message)
+    email = EmailMessage()
+    email["From"] = settings.smtp_from
+    email["To"] = report.contact_email
+    email["Subject"] = subject
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = f"<{report.id}.{event.id}@takedown>"
+    email.set_content(body)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+        smtp.send_message(email)
+    log.info("sent update email for report %s event %s", report.id, event.id)
+
+
+def register_notifications(worker: Worker, settings: Settings) -> None:
+    worker.register(
+        NOTIFY_EMAIL,
+        lambda session, payload, now: send_update_email(settings, session, payload, now),
+    )

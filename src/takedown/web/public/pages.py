@@ -1,0 +1,263 @@
+"""The public pages: report an item, the confirmation, the status page, the hash-only report.
+
+Server-rendered and usable without JavaScript (only the hash-only page needs it, to hash on the
+person's own device). Thin adapters: filing goes through the same code as `POST /v1/reports`,
+the status page reads `services.status`, the appeal calls the review service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from takedown.api.deps import client_address, public_rate_limit, runtime
+from takedown.api.errors import ApiError
+from takedown.api.routes.reports import take_report
+from takedown.api.schemas import ReportIn
+from takedown.domain.vocabulary import Category
+from takedown.runtime import Runtime
+from takedown.services.errors import ServiceError
+from takedown.services.reports import ReportInput
+from takedown.services.status import StatusView, status_for_token
+from takedown.web.public import appeals, choices, form_token
+from takedown.web.public.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = ("content_id", "url", "category", "reporter_role", "statement", "contact_email")
+
+
+def _own_origins(request: Request, rt: Runtime) -> set[str]:
+    origins = {str(request.base_url).rstrip("/")}
+    if rt.settings.public_url:
+        parts = urlsplit(rt.settings.public_url)
+        origins.add(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+def _frame_policy(rt: Runtime, embeddable: bool) -> dict[str, str]:
+    """The report form and its confirmation may be embedded by the platform; nothing else."""
+    ancestors = rt.settings.report_frame_ancestors if embeddable else "'none'"
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+            f"base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+        ),
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def _page(
+    request: Request,
+    rt: Runtime,
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+    embeddable: bool = False,
+) -> HTMLResponse:
+    response = render(request, template, context, status)
+    response.headers.update(_frame_policy(rt, embeddable))
+    return response
+
+
+def _form_context(
+    request: Request, rt: Runtime, values: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": errors,
+        "categories": choices.CATEGORIES,
+        "roles": choices.ROLES,
+        "under_18": choices.UNDER_18,
+        "form_token": form_token.issue(rt.settings.secret_key, client_address(request)),
+    }
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_form(
+    request: Request,
+    content_id: str | None = None,
+    url: str | None = None,
+    rt: Runtime = Depends(runtime),
+) -> HTMLResponse:
+    values = {"content_id": (content_id or "")[:200], "url": (url or "")[:2000]}
+    # From a link on an item the item is known: the form does not ask for it.
+    values["item_given"] = "1" if values["content_id"] or values["url"] else ""
+    return _page(
+        request, rt, "public/report.html", _form_context(request, rt, values, {}), embeddable=True
+    )
+
+
+def _values(form: FormData) -> dict[str, str]:
+    values = {}
+    for name in (*FIELDS, "under_18", "item_given"):
+        value = form.get(name)
+        values[name] = value.strip() if isinstance(value, str) else ""
+    return values
+
+
+def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str]]:
+    """The API's own schema checks the form, so both doors accept exactly the same reports."""
+    errors: dict[str, str] = {}
+    if not values["category"]:
+        errors["category"] = choices.N_("Choose what is wrong with the content.")
+    if not values["reporter_role"]:
+        errors["reporter_role"] = choices.N_("Choose who you are to the content.")
+    if not values["content_id"] and not values["url"]:
+        errors["url"] = choices.N_("Give the link to the content.")
+    # A child in sexual content is a minor by definition: no need to ask again.
+    depicts_minor = (
+        values["under_18"] == "yes" or values["category"] == Category.CHILD_SEXUAL_EXPLOITATION
+    )
+    body = {
+        "content_id": values["content_id"] or None,
+        "url": values["url"] or None,
+        "category": values["category"] or None,
+        "reporter_role": values["reporter_role"] or None,
+        "depicts_minor": depicts_minor,
+        "statement": values["statement"] or None,
+        "contact_email": values["contact_email"] or None,
+    }
+    try:
+        parsed = ReportIn.model_validate(body)
+    except ValidationError as exc:
+        messages = {
+            "category": choices.N_("Choose what is wrong with the content."),
+            "reporter_role": choices.N_("Choose who you are to the content."),
+            "url": choices.N_("Give a link that starts with http:// or https://."),
+            "content_id": choices.N_("This item reference is too long."),
+            "statement": choices.N_("Keep what you write under 10,000 characters."),
+            "contact_email": choices.N_(
+                "This does not look like an email address. Check it, or leave it empty."
+            ),
+        }
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error.get("loc") else "url"
+            errors.setdefault(field, messages.get(field, messages["url"]))
+        return None, errors
+    if errors:
+        return None, errors
+    return ReportInput(**parsed.model_dump()), {}
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def report_submit(request: Request, rt: Runtime = Depends(runtime)) -> Response:
+    form = await request.form()
+    values = _values(form)
+    token = form.get("form_token")
+    client = client_address(request)
+    if not form_token.same_origin(request.headers.get("origin"), _own_origins(request, rt)):
+        return _page(request, rt, "public/refused.html", {}, status=403)
+    errors: dict[str, str] = {}
+    if not isinstance(token, str) or not form_token.is_valid(rt.settings.secret_key, token, client):
+        # An old or foreign form: show it again, filled in, so nothing the person wrote is lost.
+        errors["form"] = choices.N_(
+            "This form was open for a long time. Check your answers and send it again."
+        )
+    data, field_errors = _validate(values)
+    errors.update(field_errors)
+    if errors or data is None:
+        context = _form_context(request, rt, values, errors)
+        return _page(request, rt, "public/report.html", context, status=422, embeddable=True)
+    try:
+        public_rate_limit(request)
+        out = take_report(request, rt, data)
+    except ApiError as exc:
+        if exc.status != 429:
+            raise
+        return _page(request, rt, "public/slow_down.html", {}, status=429, embeddable=True)
+    # Post/redirect/get: reloading the confirmation must not file the report twice.
+    return RedirectResponse(f"/report/received/{out['status_token']}", status_code=303)
+
+
+def _status_context(request: Request, rt: Runtime, token: str) -> dict[str, Any] | None:
+    """What the confirmation and status pages show, read in one transaction."""
+    try:
+        with rt.transaction() as session:
+            view = status_for_token(session, token)
+            return _snapshot(request, rt, view, token)
+    except ServiceError:
+        return None
+
+
+def _snapshot(request: Request, rt: Runtime, view: StatusView, token: str) -> dict[str, Any]:
+    base = rt.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    case = view.case
+    return {
+        "case_id": case.id,
+        "state": case.state,
+        "priority": case.priority,
+        "deadline_at": case.deadline_at,
+        "awaiting_decision": case.state
+        in ("open", "escalated", "pending_second_review", "appealed"),
+        "content_state_key": view.content_state,
+        "email_given": bool(view.report.contact_email),
+        "updates": view.updates,
+        "decision": view.decision,
+        "can_appeal": view.can_appeal,
+        "token": token,
+        "status_url": f"{base}/status/{token}",
+        "case_state": choices.CASE_STATES.get(case.state, case.state),
+        "content_state": choices.CONTENT_STATES.get(view.content_state or ""),
+        "form_token": form_token.issue(rt.settings.secret_key, client_address(request)),
+    }
+
+
+def _not_found(request: Request, rt: Runtime) -> HTMLResponse:
+    return _page(request, rt, "public/not_found.html", {}, status=404)
+
+
+@router.get("/report/received/{token}", response_class=HTMLResponse)
+def received(request: Request, token: str, rt: Runtime = Depends(runtime)) -> HTMLResponse:
+    context = _status_context(request, rt, token)
+    if context is None:
+        return _not_found(request, rt)
+    return _page(request, rt, "public/received.html", context, embeddable=True)
+
+
+@router.get("/status/{token}", response_class=HTMLResponse)
+def status_page(request: Request, token: str, rt: Runtime = Depends(runtime)) -> HTMLResponse:
+    context = _status_context(request, rt, token)
+    if context is None:
+        return _not_found(request, rt)
+    context["appealed"] = request.query_params.get("appealed")
+    return _page(request, rt, "public/status.html", context)
+
+
+@router.post("/status/{token}/appeal", response_class=HTMLResponse)
+async def appeal(request: Request, token: str, rt: Runtime = Depends(runtime)) -> Response:
+    form = await request.form()
+    statement = form.get("statement")
+    text = statement.strip() if isinstance(statement, str) else ""
+    check = form.get("form_token")
+    client = client_address(request)
+    trusted = form_token.same_origin(request.headers.get("origin"), _own_origins(request, rt))
+    if not trusted or not isinstance(check, str):
+        return _page(request, rt, "public/refused.html", {}, status=403)
+    if not form_token.is_valid(rt.settings.secret_key, check, client):
+        return RedirectResponse(f"/status/{token}", status_code=303)
+    try:
+        public_rate_limit(request)
+    except ApiError:
+        return _page(request, rt, "public/slow_down.html", {}, status=429)
+    outcome = appeals.file_appeal(rt, token, text[:10_000])
+    if outcome == "not_found":
+        return _not_found(request, rt)
+    flag = "1" if outcome == "filed" else "0"
+    return RedirectResponse(f"/status/{token}?appealed={flag}", status_code=303)
+
+
+@router.get("/report/hashes", response_class=HTMLResponse)
+def hashes_page(request: Request, rt: Runtime = Depends(runtime)) -> HTMLResponse:
+    context = {
+        "categories": choices.HASH_CATEGORIES,
+        "roles": choices.ROLES[:3],
+        "under_18": choices.UNDER_18,
+    }
+    return _page(request, rt, "public/hashes.html", context)
