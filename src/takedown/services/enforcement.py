@@ -1,15 +1,24 @@
 """Carrying out final decisions on content and accounts (DESIGN rules 6 and 7).
 
 `apply_final_decision` is the one entry point the review service calls once a decision is
-final. Every action is idempotent: applying the same decision twice changes nothing.
+final. `violating` removes every linked item and every stored copy (identical files by MD5 or
+SHA-256, and what the signals' retroactive scan finds); policy `csam` also suspends every
+account that uploaded a copy, banks the media's hashes so new uploads are blocked, and opens
+the CyberTipline filing; other policies give each uploading account one strike per case and
+suspend at the configured threshold. `not_violating` restores what was hidden.
+
+Every action is idempotent: applying the same decision twice, or replaying a job, changes
+nothing the second time (each step checks the state it would create before acting).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import (
     AccountState,
     ContentState,
@@ -18,27 +27,90 @@ from takedown.domain.vocabulary import (
     Policy,
     WebhookType,
 )
-from takedown.services import case_log
-from takedown.store.models import Account, Case, ContentItem
+from takedown.services import banks, case_log, evidence, filing, take_it_down
+from takedown.services.cases import link_item
+from takedown.services.installation import settings_of
+from takedown.services.matching import scan_for_copies
+from takedown.store.models import Account, Case, CaseEvent, CaseItem, ContentItem, ContentSignal
+
+EXACT_SIGNALS = ("md5", "sha256")
 
 
 def apply_final_decision(
     session: Session, case: Case, outcome: Outcome, policy: Policy, actor: str, now: datetime
 ) -> None:
     if outcome is Outcome.VIOLATING:
-        for link in case.links:
+        gather_copies(session, case, now)
+        for link in list(case.links):
             remove_item(session, case, link.item, actor, policy, now)
+        accounts = sorted({link.item.account_id for link in case.links})
         if policy is Policy.CSAM:
-            for account_id in sorted({link.item.account_id for link in case.links}):
+            for account_id in accounts:
                 suspend_account(session, case, account_id, actor, policy, now)
+            bank_case_media(session, case, actor, now)
+            filing.open_filing(session, case, actor, now)
+        elif policy is not Policy.NONE:
+            for account_id in accounts:
+                add_strike(session, case, account_id, actor, policy, now)
     else:
         for link in case.links:
             restore_item(session, case, link.item, actor, now)
+    take_it_down.stop_clock(case, now)
+    evidence.update_retention(session, [link.item_id for link in case.links], now, deciding=case)
+
+
+# -- copies -----------------------------------------------------------------------------------
+
+
+def exact_copies(session: Session, case: Case) -> list[ContentItem]:
+    """Stored items with the same file as one of the case's items (MD5 or SHA-256).
+
+    The TAKE IT DOWN Act asks for identical copies to be removed; this finds them without any
+    perceptual index, so it holds even where the signals' scan is not available.
+    """
+    wanted = {
+        (s.signal, s.value)
+        for link in case.links
+        for s in link.item.signals
+        if s.signal in EXACT_SIGNALS
+    }
+    if not wanted:
+        return []
+    linked = {link.item_id for link in case.links}
+    conditions = [
+        and_(ContentSignal.signal == name, ContentSignal.value.in_(values))
+        for name in EXACT_SIGNALS
+        if (values := sorted(v for s, v in wanted if s == name))
+    ]
+    found = session.scalars(
+        select(ContentItem)
+        .join(ContentSignal, ContentSignal.item_id == ContentItem.id)
+        .where(or_(*conditions))
+        .order_by(ContentItem.created_at, ContentItem.id)
+        .distinct()
+    )
+    return [item for item in found if item.id not in linked]
+
+
+def gather_copies(session: Session, case: Case, now: datetime) -> list[ContentItem]:
+    """Join every stored copy to the case before removal: identical files, then the signals'
+    retroactive scan (perceptual matches, clips inside longer videos)."""
+    joined = []
+    for item in exact_copies(session, case):
+        if link_item(session, case, item, "identical copy (md5/sha256)", now):
+            joined.append(item)
+    joined.extend(scan_for_copies(session, case, now))
+    return joined
+
+
+# -- content ----------------------------------------------------------------------------------
 
 
 def remove_item(
     session: Session, case: Case, item: ContentItem, actor: str, policy: Policy, now: datetime
 ) -> bool:
+    # A copy found only now was never hidden: its evidence is asked for here.
+    evidence.request_capture(session, case, item, now)
     if item.state == ContentState.REMOVED:
         return False
     item.state = ContentState.REMOVED.value
@@ -62,7 +134,10 @@ def remove_item(
 def restore_item(
     session: Session, case: Case, item: ContentItem, actor: str, now: datetime
 ) -> bool:
+    """Make a hidden item visible again, unless another undecided case still needs it hidden."""
     if item.state != ContentState.RESTRICTED:
+        return False
+    if _held_by_other_case(session, case, item):
         return False
     item.state = ContentState.VISIBLE.value
     item.updated_at = now
@@ -80,6 +155,25 @@ def restore_item(
         },
     )
     return True
+
+
+def _held_by_other_case(session: Session, case: Case, item: ContentItem) -> bool:
+    return (
+        session.scalars(
+            select(Case.id)
+            .join(CaseItem, CaseItem.case_id == Case.id)
+            .where(
+                CaseItem.item_id == item.id,
+                Case.id != case.id,
+                Case.restrict_required.is_(True),
+                Case.state.in_([s.value for s in AWAITING_DECISION]),
+            )
+        ).first()
+        is not None
+    )
+
+
+# -- accounts ---------------------------------------------------------------------------------
 
 
 def suspend_account(
@@ -104,3 +198,64 @@ def suspend_account(
         },
     )
     return True
+
+
+def add_strike(
+    session: Session, case: Case, account_id: str, actor: str, policy: Policy, now: datetime
+) -> bool:
+    """One strike per account per case; the account is suspended at TAKEDOWN_STRIKE_THRESHOLD."""
+    account = session.get(Account, account_id)
+    if account is None or _struck(session, case, account_id):
+        return False
+    account.strikes += 1
+    threshold = settings_of(session).strike_threshold
+    case_log.record(
+        session,
+        case,
+        EventType.ACTION,
+        actor,
+        now,
+        {
+            "action": "strike",
+            "account_id": account_id,
+            "policy": policy.value,
+            "strikes": account.strikes,
+            "threshold": threshold,
+        },
+    )
+    if account.strikes >= threshold:
+        suspend_account(session, case, account_id, actor, policy, now)
+    return True
+
+
+def _struck(session: Session, case: Case, account_id: str) -> bool:
+    events = session.scalars(
+        select(CaseEvent).where(
+            CaseEvent.case_id == case.id, CaseEvent.type == EventType.ACTION.value
+        )
+    )
+    return any(
+        e.data.get("action") == "strike" and e.data.get("account_id") == account_id for e in events
+    )
+
+
+# -- banking ----------------------------------------------------------------------------------
+
+INTERNAL_CSAM_BANK = "takedown-internal-csam"
+
+
+def bank_case_media(session: Session, case: Case, actor: str, now: datetime) -> int:
+    """Add the case's media hashes to the internal child-safety bank (action block), so the
+    same media are refused at upload from now on (DESIGN rule 6). Returns hashes added; the
+    banks' retroactive scan then looks for stored copies these hashes find."""
+    bank = banks.ensure_bank(
+        session,
+        INTERNAL_CSAM_BANK,
+        "block",
+        True,
+        "Media of cases confirmed as child sexual abuse material by Takedown's reviewers",
+        actor,
+        now,
+    )
+    items = [link.item for link in case.links]
+    return banks.bank_items(session, bank, items, f"confirmed in case {case.id}", actor, now).added
