@@ -1,0 +1,87 @@
+"""`takedown demo` as a newcomer runs it: both apps come up seeded, and it stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import TAKEDOWN, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for(url: str, process: subprocess.Popen[str], timeout: float, needle: str = "") -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(
+                f"takedown demo exited early: {process.stdout.read() if process.stdout else ''}"
+            )
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200 and needle in response.text:
+                return response.text
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)  # polling a real process until it is ready, not a timed assertion
+    raise AssertionError(f"{url} not ready in {timeout}s")
+
+
+def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port, platform_port = free_port(), free_port()
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("TAKEDOWN_DATABASE_URL", None)
+    process = subprocess.Popen(
+        [*TAKEDOWN, "demo", "--port", str(port), "--platform-port", str(platform_port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", process, 90)
+        # Seeding registers posts through Takedown; the home page lists them with Report links.
+        home = wait_for(f"http://127.0.0.1:{platform_port}/", process, 90, needle="Report")
+        assert f"http://127.0.0.1:{port}/report?content_id=" in home
+        posts = httpx.get(f"http://127.0.0.1:{platform_port}/api/posts").json()["posts"]
+        assert posts and all(p["verdict"] == "allow" for p in posts)
+        first = posts[0]["id"]
+        # The platform registered each post with Takedown before showing it.
+        report = httpx.post(
+            f"http://127.0.0.1:{port}/v1/reports",
+            json={
+                "content_id": first,
+                "category": "child_sexual_exploitation",
+                "reporter_role": "depicted_person",
+                "depicts_minor": True,
+            },
+        ).json()
+        assert report["content_state"] == "restricted"
+        # The in-process worker delivers the signed webhook and the platform hides the post.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            state = httpx.get(f"http://127.0.0.1:{platform_port}/api/posts/{first}").json()
+            if state["state"] == "restricted":
+                break
+            time.sleep(0.1)  # waiting for a real delivery between two processes' servers
+        assert state["state"] == "restricted"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+    assert process.returncode == 0, output
+    for name in ("reviewer", "lead", "admin"):
+        assert name in output
+    assert "password" in output
+    assert (tmp_path / "takedown.db").exists()
+    assert (tmp_path / "takedown-data" / "demo-platform.db").exists()
