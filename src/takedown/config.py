@@ -17,6 +17,14 @@ class Settings:
     data_dir: Path = Path("takedown-data")
     public_url: str = ""
     report_rate_limit: str = "20/minute"
+    # Public side (issue 6): per-reporter limit for reporters known by account or email, the
+    # pages allowed to embed the report form, and SMTP for reporters' update emails (off when
+    # no host is set).
+    reporter_rate_limit: str = "60/hour"
+    report_frame_ancestors: str = "*"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "takedown@localhost"
     run_worker: bool = True
     worker_poll_seconds: float = 0.2
     sweep_interval_seconds: float = 5.0
@@ -29,6 +37,20 @@ class Settings:
     deadline_minutes: dict[str, int] = field(
         default_factory=lambda: {"P0": 60, "P1": 240, "P2": 1440, "P3": 4320}
     )
+    # Review: a claimed case is released after this many minutes without activity (issue 4).
+    claim_idle_minutes: int = 15
+    # Enforcement, evidence and CyberTipline filing (issue 5; services.enforcement/evidence/filing).
+    strike_threshold: int = 3
+    evidence_key: str = field(default="", repr=False)
+    evidence_fetch_max_bytes: int = 100 * 1024 * 1024
+    evidence_retention_days: int = 90
+    csam_retention_days: int = 365
+    ncmec_url: str = ""
+    ncmec_username: str = ""
+    ncmec_password: str = field(default="", repr=False)
+    ncmec_retry_days: float = 30.0
+    ncmec_reporter_name: str = "Trust and Safety"
+    ncmec_reporter_email: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,6 +60,11 @@ class Settings:
             data_dir=data_dir,
             public_url=_env("PUBLIC_URL", ""),
             report_rate_limit=_env("REPORT_RATE_LIMIT", "20/minute"),
+            reporter_rate_limit=_env("REPORTER_RATE_LIMIT", "60/hour"),
+            report_frame_ancestors=_env("REPORT_FRAME_ANCESTORS", "*"),
+            smtp_host=_env("SMTP_HOST", ""),
+            smtp_port=int(_env("SMTP_PORT", "25")),
+            smtp_from=_env("SMTP_FROM", "takedown@localhost"),
             run_worker=_env("RUN_WORKER", "1") not in ("0", "false", "no"),
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             sweep_interval_seconds=float(_env("SWEEP_INTERVAL_SECONDS", "5")),
@@ -50,13 +77,26 @@ class Settings:
                 p: int(_env(f"DEADLINE_{p}_MINUTES", str(m)))
                 for p, m in {"P0": 60, "P1": 240, "P2": 1440, "P3": 4320}.items()
             },
+            claim_idle_minutes=int(_env("CLAIM_IDLE_MINUTES", "15")),
+            strike_threshold=int(_env("STRIKE_THRESHOLD", "3")),
+            evidence_key=_env("EVIDENCE_KEY", ""),
+            evidence_fetch_max_bytes=int(_env("EVIDENCE_FETCH_MAX_BYTES", str(100 * 1024 * 1024))),
+            evidence_retention_days=int(_env("EVIDENCE_RETENTION_DAYS", "90")),
+            csam_retention_days=int(_env("CSAM_RETENTION_DAYS", "365")),
+            ncmec_url=_env("NCMEC_URL", ""),
+            ncmec_username=_env("NCMEC_USERNAME", ""),
+            ncmec_password=_env("NCMEC_PASSWORD", ""),
+            ncmec_retry_days=float(_env("NCMEC_RETRY_DAYS", "30")),
+            ncmec_reporter_name=_env("NCMEC_REPORTER_NAME", "Trust and Safety"),
+            ncmec_reporter_email=_env("NCMEC_REPORTER_EMAIL", ""),
         )
 
     def resolved(self) -> Settings:
         """Fill in what depends on other settings: the default SQLite file and a secret key."""
         url = self.database_url or "sqlite:///takedown.db"
         secret = self.secret_key or _load_or_create_secret(self.data_dir)
-        return replace(self, database_url=url, secret_key=secret)
+        evidence_key = self.evidence_key or _load_or_create_evidence_key(self.data_dir)
+        return replace(self, database_url=url, secret_key=secret, evidence_key=evidence_key)
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -68,6 +108,25 @@ def _load_or_create_secret(data_dir: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def _load_or_create_evidence_key(data_dir: Path) -> str:
+    """The embedded default's evidence key: a file in the data folder, never in the database.
+
+    Production sets TAKEDOWN_EVIDENCE_KEY (base64 of 32 random bytes) from a secret store, so
+    that the key does not sit next to the encrypted files it opens.
+    """
+    import base64
+    import secrets
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "evidence.key"
+    if path.exists():
+        return path.read_text().strip()
+    value = base64.b64encode(secrets.token_bytes(32)).decode()
     path.write_text(value)
     path.chmod(0o600)
     return value

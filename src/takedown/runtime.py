@@ -19,8 +19,13 @@ from takedown.clock import Clock, SystemClock
 from takedown.config import Settings
 from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.vocabulary import Priority
+from takedown.outbox.enforcement import register_enforcement
+from takedown.outbox.notifications import register_notifications
 from takedown.outbox.worker import RetryPolicy, Worker
+from takedown.services import installation, matching
+from takedown.services.banks import BANK_SCAN
 from takedown.services.case_log import WEBHOOK_DELIVERY
+from takedown.services.match_index import Matcher
 from takedown.services.metrics import Metrics
 from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
 
@@ -34,6 +39,7 @@ class Runtime:
     worker: Worker
     metrics: Metrics
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    matcher: Matcher = field(default_factory=Matcher)
     _thread: threading.Thread | None = None
 
     @classmethod
@@ -44,6 +50,7 @@ class Runtime:
         if migrate:
             upgrade(engine)
         sessions = make_sessionmaker(engine)
+        installation.attach(sessions, settings)  # settings and the evidence vault on sessions
         clock = clock or SystemClock()
         metrics = Metrics()
         worker = Worker(sessions=sessions, clock=clock, on_job=metrics.job_finished)
@@ -56,7 +63,16 @@ class Runtime:
                 Priority(p): timedelta(minutes=m) for p, m in settings.deadline_minutes.items()
             }
         )
-        return cls(settings, engine, sessions, clock, worker, metrics, deadlines)
+        register_enforcement(worker, sessions, settings)
+        register_notifications(worker, settings)
+        # This process's replica of the match index, filled now and following the database.
+        matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
+        matching.attach(sessions, matcher, deadlines)
+        worker.register(BANK_SCAN, matching.scan_new_bank_hashes)
+        worker.register(matching.VIDEO_HASH, matching.hash_held_video)
+        with transaction(sessions) as session:
+            matcher.refresh(session)
+        return cls(settings, engine, sessions, clock, worker, metrics, deadlines, matcher=matcher)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -68,6 +84,9 @@ class Runtime:
 
     def start_worker(self) -> None:
         if self._thread is None:
+            if self.engine.dialect.name == "sqlite":
+                # An embedded database has one process: leases left by a killed run are stale.
+                self.worker.release_leases()
             self._thread = self.worker.start_thread(
                 self.settings.worker_poll_seconds, self.settings.sweep_interval_seconds
             )

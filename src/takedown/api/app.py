@@ -6,12 +6,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from takedown import __version__
 from takedown.api import errors
-from takedown.api.deps import PublicRateLimit
-from takedown.api.routes import cases, content, operations, reports, webhooks
+from takedown.api.deps import PublicRateLimit, ReporterRateLimit
+from takedown.api.routes import banks as bank_routes
+from takedown.api.routes import (
+    cases,
+    content,
+    evidence,
+    hash_reports,
+    operations,
+    reports,
+    webhooks,
+)
+from takedown.api.routes import review as review_routes
 from takedown.runtime import Runtime
+from takedown.web import staff as staff_pages
+from takedown.web.public import pages as public_pages
+from takedown.web.templating import STATIC
 
 
 def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
@@ -32,7 +46,14 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     )
     app.state.runtime = rt
     app.state.public_limit = PublicRateLimit(rt.settings.report_rate_limit)
+    app.state.reporter_limit = ReporterRateLimit(rt.settings.reporter_rate_limit)
     errors.install(app)
-    for module in (content, reports, webhooks, cases, operations):
+    for module in (content, reports, webhooks, cases, operations, evidence):
         app.include_router(module.router)
+    app.include_router(bank_routes.router)
+    app.include_router(hash_reports.router)
+    app.include_router(review_routes.router)
+    app.include_router(public_pages.router)
+    staff_pages.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

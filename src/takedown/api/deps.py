@@ -72,3 +72,28 @@ class PublicRateLimit:
 
 def public_rate_limit(request: Request) -> None:
     request.app.state.public_limit(request)
+
+
+class ReporterRateLimit:
+    """Per-reporter limit (`TAKEDOWN_REPORTER_RATE_LIMIT`) across addresses.
+
+    Only reporters known by an account or an email are counted here: an anonymous reporter's
+    key is their address, which the per-address limit already covers.
+    """
+
+    def __init__(self, limit: str) -> None:
+        self.item = parse(limit)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, reporter: str, identified: bool) -> None:
+        if identified and not self.limiter.hit(self.item, "reporter", reporter):
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many reports from this reporter; try again later",
+                {"Retry-After": str(max(1, int(self.item.get_expiry())))},
+            )
+
+
+def reporter_rate_limit(request: Request, reporter: str, identified: bool) -> None:
+    request.app.state.reporter_limit.check(reporter, identified)

@@ -8,12 +8,17 @@ from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
 from takedown.services import case_log
+from takedown.services.evidence import evidence_json
+from takedown.services.filing import filing_json
+from takedown.services.take_it_down import clock_json
 from takedown.store.models import Case, CaseEvent, ContentItem
 
 
 def signals_of(item: ContentItem) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for s in item.signals:
+        if s.signal == "pdq_dihedral":  # index-only: the mirrored and rotated variants
+            continue
         if s.signal == "vpdq":
             import json
 
@@ -86,5 +91,9 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
             for link in case.links
         ],
         "matches": [e.data for e in events if e.type == "match"],
+        # After the decision: the CyberTipline filing, the TAKE IT DOWN clock, evidence kept.
+        "filing": filing_json(session, case.id),
+        "take_it_down": clock_json(case),
+        "evidence": evidence_json(session, case),
         "events": [event_json(e) for e in events],
     }

@@ -22,6 +22,11 @@ class ReportIn(BaseModel):
     statement: str | None = Field(default=None, max_length=10_000)
     contact_email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
     reporter_account_id: str | None = Field(default=None, max_length=200)
+    # TAKE IT DOWN Act request from the depicted person: their statement of good faith that
+    # the depiction is not consensual, and their own electronic signature (typed full name or
+    # initials). Required by the Act for its 48-hour removal; never required for any report.
+    good_faith_statement: bool = False
+    signature: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("url")
     @classmethod

@@ -154,6 +154,19 @@ def keys_create(
     typer.echo(key)
 
 
+from takedown.cli import demo, replay  # noqa: E402  (commands in their own modules)
+
+app.command("demo")(demo.demo_command)
+app.command("replay")(replay.replay_command)
+from takedown.cli.signals import hash_files  # noqa: E402
+
+app.command("hash")(hash_files)
+from takedown.cli.banks import bank_app, scan_command  # noqa: E402
+
+app.add_typer(bank_app, name="bank")
+app.command("scan")(scan_command)
+
+
 def main() -> None:
     app()
 

@@ -96,7 +96,10 @@ class EventType(StrEnum):
     ACTION = "action"
     NOTIFY = "notify"
     FILE = "file"
+    EVIDENCE = "evidence"
     MATCH = "match"
+    # A burst of new reporters on one item, for a reviewer to look at the reporters first.
+    REPORTERS_FLAGGED = "reporters_flagged"
 
 
 class WebhookType(StrEnum):

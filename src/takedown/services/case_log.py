@@ -20,6 +20,23 @@ from takedown.store.models import Case, CaseEvent, Webhook
 from takedown.store.types import new_id
 
 WEBHOOK_DELIVERY = "webhook.deliver"
+# One email per (report, event) to a reporter who gave an address (outbox.notifications).
+NOTIFY_EMAIL = "notify.email"
+# The kinds of event the reporter's status page can show; the email says the same words
+# (services.status.update_message), so only these are worth queuing.
+REPORTER_VISIBLE = frozenset(
+    {
+        EventType.REPORT,
+        EventType.RESTRICT,
+        EventType.PRIORITY,
+        EventType.ESCALATE,
+        EventType.BREACH,
+        EventType.DECIDE,
+        EventType.APPEAL,
+        EventType.ACTION,
+        EventType.FILE,
+    }
+)
 
 
 def record(
@@ -43,7 +60,22 @@ def record(
     session.add(event)
     case.updated_at = at
     session.flush()
+    if type in REPORTER_VISIBLE:
+        _queue_update_emails(session, case, event)
     return event
+
+
+def _queue_update_emails(session: Session, case: Case, event: CaseEvent) -> None:
+    """Reporters who gave an address hear of each step as it is recorded (DESIGN rule 8)."""
+    for report in case.reports:
+        if report.contact_email:
+            enqueue(
+                session,
+                NOTIFY_EMAIL,
+                {"report_id": report.id, "event_id": event.id},
+                event.at,
+                dedupe_key=f"email:{report.id}:{event.id}",
+            )
 
 
 def announce(session: Session, event: CaseEvent, type: WebhookType, data: dict[str, Any]) -> None:
@@ -62,6 +94,14 @@ def announce(session: Session, event: CaseEvent, type: WebhookType, data: dict[s
             event.at,
             dedupe_key=f"webhook:{hook.id}:{event.id}",
         )
+
+
+def announce_item(session: Session, type: WebhookType, data: dict[str, Any], at: datetime) -> str:
+    """Queue a notification about an item that belongs to no case (a held video released
+    once its hashes matched nothing). Returns the delivery's event id."""
+    event = CaseEvent(id=new_id("evt"), at=at)  # not stored: there is no case to append to
+    announce(session, event, type, data)
+    return event.id
 
 
 def history(session: Session, case_id: str) -> list[CaseEvent]:

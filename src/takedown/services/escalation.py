@@ -12,6 +12,7 @@ from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.deadlines import EscalationStage, escalation_stage
 from takedown.domain.vocabulary import CaseState, EventType, WebhookType
 from takedown.services import case_log
+from takedown.services.take_it_down import sweep_removal_clocks
 from takedown.store.models import Case
 
 SWEEPER = "system:deadline-sweep"
@@ -48,6 +49,8 @@ def sweep(session: Session, now: datetime) -> int:
                 session, event, WebhookType.CASE_ESCALATED, _payload(case, "breached")
             )
             changed += 1
+    # The TAKE IT DOWN Act's removal clock is escalated on its own (services.take_it_down).
+    changed += sweep_removal_clocks(session, now)
     return changed
 
 

@@ -12,13 +12,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from takedown.clock import rfc3339
 from takedown.domain.deadlines import DeadlinePolicy
+from takedown.domain.report_abuse import (
+    BurstPolicy,
+    ReporterSighting,
+    new_reporters_in_burst,
+    restriction_after_report,
+)
+from takedown.domain.take_it_down import is_removal_request
 from takedown.domain.triage import triage_report
 from takedown.domain.vocabulary import Category, EventType, Priority, ReporterRole
-from takedown.services import case_log
+from takedown.services import case_log, matching, take_it_down
 from takedown.services.cases import (
     case_for_item,
     cases_waiting_for,
@@ -28,8 +36,10 @@ from takedown.services.cases import (
     reprioritise,
 )
 from takedown.services.restriction import restrict_case
-from takedown.store.models import Case, ContentItem, Report
+from takedown.store.models import Case, CaseEvent, ContentItem, Report
 from takedown.store.types import new_id
+
+BURSTS = BurstPolicy()
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,9 @@ class ReportInput:
     statement: str | None = None
     contact_email: str | None = None
     reporter_account_id: str | None = None
+    # A TAKE IT DOWN Act request (services.take_it_down); optional on every report.
+    good_faith_statement: bool = False
+    signature: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,8 @@ def file_report(
     item = find_item(session, data.content_id, data.url)
 
     case = case_for_item(session, item) if item else None
+    if case is None and item is not None:
+        case = matching.case_for_copies(session, item)  # copies of one media are one case
     if case is None:
         waiting = cases_waiting_for(session, data.content_id, data.url)
         case = waiting[0] if waiting else None
@@ -122,10 +137,16 @@ def file_report(
         status_token_hash=hash_token(token),
         source="report",
         created_at=now,
+        good_faith_statement=data.good_faith_statement,
+        signature=data.signature,
         case=case,
     )
     session.add(report)
     session.flush()
+    removal_request = is_removal_request(
+        data.category, data.reporter_role, data.good_faith_statement, data.signature
+    )
+    removal_due = take_it_down.start_clock(case, now, policy) if removal_request else None
     case_log.record(
         session,
         case,
@@ -139,16 +160,78 @@ def file_report(
             "depicts_minor": data.depicts_minor,
             "priority": triage.priority.value,
             "triage": triage.reason,
+            **(
+                {"take_it_down": True, "removal_due_at": rfc3339(removal_due)}
+                if removal_due
+                else {}
+            ),
         },
     )
     if item is not None:
         link_item(session, case, item, "reported", now)
+        matching.join_copies(session, case, item, now)
     reprioritise(session, case, now, policy)
-    # A case raised to P0 by distinct reporters of child sexual content is hidden like any P0.
+    # A case raised to P0 by distinct reporters of child sexual content is hidden like any P0,
+    # unless those reporters are a burst of newcomers (domain.report_abuse): then a reviewer
+    # looks at the case and its reporters first.
     raised_to_p0 = case.priority == Priority.P0 and case.child_safety
-    if triage.restrict or case.restrict_required or raised_to_p0:
+    burst = check_for_burst(session, case, now)
+    call = restriction_after_report(triage.restrict, case.restrict_required, raised_to_p0, burst)
+    if call.restrict:
         restrict_case(session, case, "system", triage.reason, now)
     return ReportReceipt(report=report, case=case, item=item, status_token=token)
+
+
+def check_for_burst(
+    session: Session, case: Case, now: datetime, policy: BurstPolicy = BURSTS
+) -> bool:
+    """Whether the case's recent reporters are a burst of newcomers; flags the case once."""
+    recent = [
+        r for r in case.reports if r.source == "report" and now - r.created_at <= policy.window
+    ]
+    if len({r.reporter_key for r in recent}) < policy.threshold:
+        return False
+    keys = {r.reporter_key for r in recent}
+    rows = session.execute(
+        select(Report.reporter_key, func.min(Report.created_at))
+        .where(Report.reporter_key.in_(keys))
+        .group_by(Report.reporter_key)
+    )
+    first_seen: dict[str, datetime] = {key: at for key, at in rows}
+    sightings = [
+        ReporterSighting(
+            reporter_key=r.reporter_key,
+            reported_at=r.created_at,
+            first_seen_at=first_seen.get(r.reporter_key, r.created_at),
+            anonymous=r.reporter_account_id is None,
+        )
+        for r in recent
+    ]
+    count = new_reporters_in_burst(sightings, now, policy)
+    if count < policy.threshold:
+        return False
+    already = session.scalars(
+        select(CaseEvent).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.type == EventType.REPORTERS_FLAGGED.value,
+            CaseEvent.at >= now - policy.window,
+        )
+    ).first()
+    if already is None:
+        case_log.record(
+            session,
+            case,
+            EventType.REPORTERS_FLAGGED,
+            "system",
+            now,
+            {
+                "new_reporters": count,
+                "window_minutes": int(policy.window.total_seconds() // 60),
+                "reason": "many new reporters of this item within minutes; review the "
+                "reporters before acting on their number",
+            },
+        )
+    return True
 
 
 def report_for_token(session: Session, token: str) -> Report | None:

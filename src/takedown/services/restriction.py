@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import ContentState, EventType, WebhookType
-from takedown.services import case_log
+from takedown.services import case_log, evidence
 from takedown.store.models import Case, ContentItem
 
 
@@ -19,6 +19,9 @@ def restrict_item(
         return False
     item.state = ContentState.RESTRICTED.value
     item.updated_at = now
+    # Hidden content is preserved as evidence (DESIGN rule 7): from the upload if this is its
+    # upload request, else fetched from its url by a job.
+    evidence.request_capture(session, case, item, now)
     event = case_log.record(
         session,
         case,

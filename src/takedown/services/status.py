@@ -44,10 +44,17 @@ def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
     kind = EventType(event.type)
     if kind is EventType.REPORT:
         if data.get("report_id") == report.id:
-            return (
+            received = (
                 "We received your report. It was given priority "
                 f"{data.get('priority')} and a trained reviewer will look at it."
             )
+            if data.get("take_it_down"):
+                received += (
+                    " Your removal request under the TAKE IT DOWN Act is valid: the content "
+                    f"must be removed by {_when_text(data.get('removal_due_at'))}, and "
+                    "identical copies too."
+                )
+            return received
         return "Someone else also reported this content; their report joined your case."
     if kind is EventType.RESTRICT:
         return (
@@ -61,8 +68,23 @@ def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
             f"Your case's priority was raised to {data.get('to')}; "
             f"the decision is now due by {data.get('deadline_at')}."
         )
+    if kind is EventType.ESCALATE and data.get("clock") == "take_it_down":
+        return (
+            "Half of the TAKE IT DOWN Act's 48 hours for removing the content have passed; "
+            "your case was raised to senior reviewers and administrators."
+        )
+    if kind is EventType.ESCALATE and data.get("raised_to") == "legal":
+        return (
+            "The report to NCMEC's CyberTipline has not gone through yet; our legal team was "
+            "alerted and will make sure it is filed."
+        )
     if kind is EventType.ESCALATE:
         return "Your case is close to its decision deadline and was passed to senior reviewers."
+    if kind is EventType.BREACH and data.get("clock") == "take_it_down":
+        return (
+            "The TAKE IT DOWN Act's 48 hours passed before the content was removed. Your case "
+            "was raised to the platform's administrators, who must remove it now."
+        )
     if kind is EventType.BREACH:
         return (
             "The decision deadline passed without a decision. Your case was raised to the "
@@ -82,13 +104,28 @@ def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
             "removed": f"The content was removed from the platform (item {item}).",
             "restored": f"The content was made visible again (item {item}).",
             "suspended": "The account that posted it was suspended.",
+            "strike": "The account that posted it was given a strike under the platform's rules.",
         }
         return messages.get(str(action))
     if kind is EventType.FILE:
+        if data.get("status") == "queued":
+            return "A report to NCMEC's CyberTipline, which works with police, is being filed."
         if data.get("status") == "accepted":
             return "The case was reported to NCMEC's CyberTipline, which works with police."
         return None
     return None
+
+
+def _when_text(value: object) -> str:
+    try:
+        return when(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        return str(value)
+
+
+def update_message(event: CaseEvent, report: Report) -> str | None:
+    """The reporter's words for one event: the status page and the update emails share them."""
+    return _message(event, report, report.case)
 
 
 def status_for_token(session: Session, token: str) -> StatusView:

@@ -83,6 +83,14 @@ class Case(Base):
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The TAKE IT DOWN Act's 48-hour removal clock, apart from the decision deadline
+    # (services.take_it_down; migration 0004_enforcement).
+    removal_due_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, index=True
+    )
+    removal_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    removal_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    removal_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     reports: Mapped[list[Report]] = relationship(
         back_populates="case", order_by="Report.created_at", lazy="selectin"
@@ -123,6 +131,10 @@ class Report(Base):
     status_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     source: Mapped[str] = mapped_column(String(20), default="report")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A TAKE IT DOWN Act request: the depicted person's good-faith statement and their own
+    # electronic signature (migration 0004_enforcement). Optional on every other report.
+    good_faith_statement: Mapped[bool] = mapped_column(Boolean, default=False)
+    signature: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     case: Mapped[Case] = relationship(back_populates="reports")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from takedown.api.deps import client_address, public_rate_limit, runtime
+from takedown.api.deps import client_address, public_rate_limit, reporter_rate_limit, runtime
 from takedown.api.schemas import ReportIn, ReportOut, StatusOut
 from takedown.clock import rfc3339
 from takedown.runtime import Runtime
@@ -23,8 +23,13 @@ def status_url(request: Request, rt: Runtime, token: str) -> str:
 
 @router.post("/v1/reports", status_code=201, response_model=ReportOut)
 def post_report(body: ReportIn, request: Request, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
-    data = ReportInput(**body.model_dump())
+    return take_report(request, rt, ReportInput(**body.model_dump()))
+
+
+def take_report(request: Request, rt: Runtime, data: ReportInput) -> dict[str, Any]:
+    """File one public report (the JSON endpoint and the web form share this)."""
     reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
+    reporter_rate_limit(request, reporter, bool(data.reporter_account_id or data.contact_email))
     with rt.transaction() as session:
         receipt = file_report(session, rt.clock.now(), data, reporter, rt.deadlines)
         out = {
