@@ -27,6 +27,7 @@ from takedown.services.banks import BANK_SCAN
 from takedown.services.case_log import WEBHOOK_DELIVERY
 from takedown.services.match_index import Matcher
 from takedown.services.metrics import Metrics
+from takedown.services.review import release_idle_claims
 from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
 
 
@@ -70,6 +71,8 @@ class Runtime:
         matching.attach(sessions, matcher, deadlines)
         worker.register(BANK_SCAN, matching.scan_new_bank_hashes)
         worker.register(matching.VIDEO_HASH, matching.hash_held_video)
+        claim_idle = timedelta(minutes=settings.claim_idle_minutes)
+        worker.periodic.append(lambda session, now: release_idle_claims(session, now, claim_idle))
         with transaction(sessions) as session:
             matcher.refresh(session)
         return cls(settings, engine, sessions, clock, worker, metrics, deadlines, matcher=matcher)

@@ -371,3 +371,13 @@ def test_claim_next_routes_an_appeal_only_to_a_lead_who_did_not_decide(
         landed = (for_reviewer, for_first_lead, for_other_lead and for_other_lead.id)
 
     assert landed == (None, None, case_id)
+
+
+def test_the_worker_sweep_releases_idle_claims(api: Api, clock: ManualClock) -> None:
+    case_id = child_safety_case(api)["case_id"]
+    with api.runtime.transaction() as session:
+        review.claim(session, get_case(session, case_id), REVIEWER_A, clock.now())
+    clock.advance(timedelta(minutes=api.runtime.settings.claim_idle_minutes, seconds=1))
+    api.runtime.worker.run_once()
+    [release] = events_of(api, case_id, "release")
+    assert release["data"] == {"claimed_by": "reviewer-a", "reason": "idle"}

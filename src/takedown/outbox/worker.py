@@ -29,6 +29,8 @@ from takedown.store.models import OutboxJob
 log = logging.getLogger("takedown.worker")
 
 Handler = Callable[[Session, dict[str, Any], datetime], None]
+# Work that runs on every sweep rather than per job: deadlines, idle claims, retention.
+PeriodicTask = Callable[[Session, datetime], object]
 
 # Longer than any handler may take (webhook timeout 10 s); a dead worker's jobs wait this long.
 LEASE = timedelta(seconds=60)
@@ -60,6 +62,7 @@ class Worker:
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
     batch: int = 50
     on_job: Callable[[str, str], None] | None = None
+    periodic: list[PeriodicTask] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.handlers.setdefault(
@@ -78,8 +81,13 @@ class Worker:
     def run_once(self, sweep_deadlines: bool = True) -> int:
         """Sweep deadlines and run every job due now; returns how many jobs ran."""
         if sweep_deadlines:
-            with transaction(self.sessions) as session:
-                sweep(session, self.clock.now())
+            for task in [sweep, *self.periodic]:
+                # Each in its own transaction: one failing task does not undo the others.
+                try:
+                    with transaction(self.sessions) as session:
+                        task(session, self.clock.now())
+                except Exception:
+                    log.exception("periodic task %s failed; continuing", task)
         ran = 0
         while True:
             ids = self._lease(self.clock.now())
