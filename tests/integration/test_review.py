@@ -381,3 +381,27 @@ def test_the_worker_sweep_releases_idle_claims(api: Api, clock: ManualClock) -> 
     api.runtime.worker.run_once()
     [release] = events_of(api, case_id, "release")
     assert release["data"] == {"claimed_by": "reviewer-a", "reason": "idle"}
+
+
+def test_a_removal_reversed_on_appeal_restores_the_item_and_the_account(api: Api) -> None:
+    case_id = child_safety_case(api)["case_id"]
+    assert decide(api, case_id, "lead-1", "lead", "violating", "csam").status_code == 200
+    content = api.case(case_id)["content"][0]
+    account = content["account_id"]
+    assert content["state"] == "removed"
+    appeal = api.client.post(
+        "/v1/content/p-1/appeal", json={"statement": "mine"}, headers=api.key("platform")
+    )
+    assert appeal.status_code == 201
+    # Dismissing on appeal is a lead's second look; on a child-safety case a second lead agrees.
+    decide(api, case_id, "lead-2", "lead", "not_violating", "none")
+    decide(api, case_id, "lead-3", "lead", "not_violating", "none")
+    case = api.case(case_id)
+    assert case["content"][0]["state"] == "visible"
+    actions = [e["data"]["action"] for e in events_of(api, case_id, "action")]
+    assert actions.count("restored") == 1 and actions.count("account_restored") == 1
+    with api.runtime.transaction() as session:
+        from takedown.store.models import Account
+
+        restored = session.get(Account, account)
+        assert restored is not None and restored.state == "active"

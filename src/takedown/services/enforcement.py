@@ -53,8 +53,11 @@ def apply_final_decision(
             for account_id in accounts:
                 add_strike(session, case, account_id, actor, policy, now)
     else:
+        # A dismissal, or a removal reversed on appeal: undo what this case did, and only that.
         for link in case.links:
             restore_item(session, case, link.item, actor, now)
+        for account_id in sorted(_suspended_by(session, case)):
+            restore_account(session, case, account_id, actor, now)
     take_it_down.stop_clock(case, now)
     evidence.update_retention(session, [link.item_id for link in case.links], now, deciding=case)
 
@@ -134,8 +137,14 @@ def remove_item(
 def restore_item(
     session: Session, case: Case, item: ContentItem, actor: str, now: datetime
 ) -> bool:
-    """Make a hidden item visible again, unless another undecided case still needs it hidden."""
-    if item.state != ContentState.RESTRICTED:
+    """Make a hidden item visible again, unless another undecided case still needs it hidden.
+
+    A removed item comes back only when this case removed it (an appeal that succeeded).
+    """
+    if item.state == ContentState.REMOVED:
+        if item.content_id not in _acted_on(session, case, "removed", "content_id"):
+            return False
+    elif item.state != ContentState.RESTRICTED:
         return False
     if _held_by_other_case(session, case, item):
         return False
@@ -198,6 +207,46 @@ def suspend_account(
         },
     )
     return True
+
+
+def restore_account(
+    session: Session, case: Case, account_id: str, actor: str, now: datetime
+) -> bool:
+    account = session.get(Account, account_id)
+    if account is None or account.state != AccountState.SUSPENDED:
+        return False
+    account.state = AccountState.ACTIVE.value
+    account.suspended_at = None
+    data = {"action": "account_restored", "account_id": account_id}
+    event = case_log.record(session, case, EventType.ACTION, actor, now, data)
+    case_log.announce(
+        session,
+        event,
+        WebhookType.ACCOUNT_RESTORED,
+        {
+            "account_id": account_id,
+            "case_id": case.id,
+            "reason": "suspension reversed on appeal",
+            "content_id": None,
+        },
+    )
+    return True
+
+
+def _acted_on(session: Session, case: Case, action: str, key: str) -> set[str]:
+    """Ids this case's own `action` events name, e.g. the items it removed."""
+    return {
+        str(e.data.get(key))
+        for e in case_log.history(session, case.id)
+        if e.type == EventType.ACTION and e.data.get("action") == action
+    }
+
+
+def _suspended_by(session: Session, case: Case) -> set[str]:
+    """Accounts this case suspended and has not restored since."""
+    return _acted_on(session, case, "suspended", "account_id") - _acted_on(
+        session, case, "account_restored", "account_id"
+    )
 
 
 def add_strike(

@@ -104,6 +104,7 @@ def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
             "removed": f"The content was removed from the platform (item {item}).",
             "restored": f"The content was made visible again (item {item}).",
             "suspended": "The account that posted it was suspended.",
+            "account_restored": "The suspension of the account that posted it was lifted.",
             "strike": "The account that posted it was given a strike under the platform's rules.",
         }
         return messages.get(str(action))
