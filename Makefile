@@ -5,7 +5,7 @@ setup:
 	./scripts/setup
 
 run: setup
-	.venv/bin/takedown serve
+	.venv/bin/takedown demo
 
 serve: setup
 	.venv/bin/takedown serve
