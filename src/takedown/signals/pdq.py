@@ -37,6 +37,7 @@ QUALITY_MIN = 50
 # the cost: a 4000x3000 JPEG decodes at 1/4 scale (1000x750) and lands within a few bits.
 REDUCED_SIDE = 512
 
+
 def validate(value: object) -> str:
     """Canonical lower-case hex of a PDQ hash, or ValueError."""
     return normalise_hex(value, HEX_LENGTH, "pdq")
