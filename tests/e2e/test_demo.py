@@ -11,26 +11,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.server import TAKEDOWN, free_port
+from tests.support.server import TAKEDOWN, free_port, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
 
 def wait_for(url: str, process: subprocess.Popen[str], timeout: float, needle: str = "") -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"takedown demo exited early: {process.stdout.read() if process.stdout else ''}"
-            )
-        try:
-            response = httpx.get(url, timeout=2)
-            if response.status_code == 200 and needle in response.text:
-                return response.text
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)  # polling a real process until it is ready, not a timed assertion
-    raise AssertionError(f"{url} not ready in {timeout}s")
+    def exited() -> str | None:
+        if process.poll() is None:
+            return None
+        return f"takedown demo exited early: {process.stdout.read() if process.stdout else ''}"
+
+    return wait_until_ready(url, timeout, exited, needle)
 
 
 def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""A real `takedown serve` process for end-to-end tests: start, wait until ready, kill -9."""
+"""Real servers for end-to-end tests: a `takedown serve` process (start, wait until ready,
+kill -9), or the app under uvicorn in a thread of the test process."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -20,6 +25,68 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_until_ready(
+    url: str,
+    timeout: float,
+    exited: Callable[[], str | None] = lambda: None,
+    needle: str = "",
+) -> str:
+    """Poll `url` until it answers 200 with `needle` in its body; return the body.
+
+    `exited` says why the server is gone (None while it runs), so a dead server fails at once
+    rather than at the deadline.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        problem = exited()
+        if problem is not None:
+            raise AssertionError(problem)
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.status_code == 200 and needle in response.text:
+                return response.text
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)  # polling a real server until it is ready, not a timed assertion
+    raise AssertionError(f"{url} not ready in {timeout}s")
+
+
+@contextmanager
+def serving_in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a daemon thread of this process; yields its URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(
+            url + "/healthz",
+            30,
+            lambda: None if thread.is_alive() else "the server in the test thread stopped",
+        )
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def register_content(url: str, platform: dict[str, str], content_id: str) -> None:
+    """Register an item as the platform would, with a made-up MD5 (its media are not needed)."""
+    response = httpx.post(
+        url + "/v1/content",
+        data={
+            "content_id": content_id,
+            "account_id": "uploader-" + content_id,
+            "signals": '{"md5": "' + f"{abs(hash(content_id)):032x}"[:32] + '"}',
+        },
+        headers=platform,
+    )
+    assert response.status_code == 200, response.text
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str], stdin: str | None = None) -> str:
@@ -62,17 +129,15 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"takedown serve exited: {self.log_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)  # polling a real process until it is ready, not a timed assertion
-        raise AssertionError(f"takedown serve not ready in {timeout}s: {self.log_text()[-3000:]}")
+        process = self.process
+        try:
+            wait_until_ready(
+                self.url + "/healthz",
+                timeout,
+                lambda: "takedown serve exited" if process.poll() is not None else None,
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {self.log_text()[-3000:]}") from None
 
     def kill9(self) -> None:
         assert self.process is not None

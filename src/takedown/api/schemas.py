@@ -11,17 +11,30 @@ from takedown.domain.vocabulary import Category, ReporterRole
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class ReportIn(BaseModel):
+class ReporterFields(BaseModel):
+    """What every public report says besides its item: what is wrong, who the reporter is to
+    the content, and how to reach them (a report by item and one by hashes share these)."""
+
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    content_id: str | None = Field(default=None, min_length=1, max_length=200)
-    url: str | None = Field(default=None, min_length=1, max_length=2000)
     category: Category
     reporter_role: ReporterRole
     depicts_minor: bool = False
     statement: str | None = Field(default=None, max_length=10_000)
     contact_email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
     reporter_account_id: str | None = Field(default=None, max_length=200)
+
+
+class ReportedItem(BaseModel):
+    """Which item a report is about: its id on the platform or its link."""
+
+    content_id: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+# ReportedItem is the last base so its fields come first, as the contract lists them (and as
+# validation errors are reported).
+class ReportIn(ReporterFields, ReportedItem):
     # TAKE IT DOWN Act request from the depicted person: their statement of good faith that
     # the depiction is not consensual, and their own electronic signature (typed full name or
     # initials). Required by the Act for its 48-hour removal; never required for any report.

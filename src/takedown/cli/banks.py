@@ -14,32 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from takedown.cli.options import DatabaseUrl, DataDir, database_session, fail, settings_from
 from takedown.clock import SystemClock
 from takedown.services.errors import ServiceError
-
-# Imported lazily from cli.main, which registers this module (`python -m takedown.cli.main`
-# would otherwise import main twice).
-DatabaseUrl = typer.Option(
-    None,
-    "--database-url",
-    envvar="TAKEDOWN_DATABASE_URL",
-    help="SQLAlchemy URL; SQLite by default.",
-)
-DataDir = typer.Option(
-    None, "--data-dir", envvar="TAKEDOWN_DATA_DIR", help="Folder for files; ./takedown-data."
-)
-
-
-def fail(message: str) -> None:
-    typer.echo(f"takedown: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _with_session(database_url: str | None, data_dir: Path | None):  # type: ignore[no-untyped-def]
-    from takedown.cli.main import _with_session as with_session
-
-    return with_session(database_url, data_dir)
-
 
 bank_app: typer.Typer = typer.Typer(no_args_is_help=True, help="Banks of known hashes.")
 ACTOR = "cli"
@@ -61,7 +38,7 @@ def bank_create(
     from takedown.services import banks
 
     try:
-        with _with_session(database_url, data_dir) as session:
+        with database_session(database_url, data_dir) as session:
             banks.create_bank(
                 session,
                 name,
@@ -93,7 +70,7 @@ def bank_import(
         fail("the CSV must be UTF-8 text")
     try:
         entries = banks.parse_csv_hashes(text)
-        with _with_session(database_url, data_dir) as session:
+        with database_session(database_url, data_dir) as session:
             bank = banks.get_bank(session, name)
             result = banks.add_hashes(session, bank, entries, ACTOR, SystemClock().now())
     except ServiceError as exc:
@@ -115,7 +92,7 @@ def bank_export(
     from takedown.services import banks
 
     try:
-        with _with_session(database_url, data_dir) as session:
+        with database_session(database_url, data_dir) as session:
             text = banks.export_csv(session, banks.get_bank(session, name))
     except ServiceError as exc:
         fail(exc.message)
@@ -131,7 +108,7 @@ def bank_list(database_url: str | None = DatabaseUrl, data_dir: Path | None = Da
     """The banks, their action and how many hashes each holds."""
     from takedown.services import banks
 
-    with _with_session(database_url, data_dir) as session:
+    with database_session(database_url, data_dir) as session:
         rows = banks.list_banks(session)
         table = Table("name", "action", "child safety", "pdq threshold", "hashes", "description")
         for bank, count in rows:
@@ -153,7 +130,6 @@ def scan_command(
     data_dir: Path | None = DataDir,
 ) -> None:
     """Hash every file in a folder and list the ones matching a bank. Sends nothing."""
-    from takedown.cli.main import settings_from
     from takedown.services import banks
     from takedown.services.match_index import Matcher, MediaQuery
     from takedown.signals.hashing import hash_media
@@ -162,7 +138,7 @@ def scan_command(
     settings = settings_from(database_url, data_dir).resolved()
     matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
     try:
-        with _with_session(database_url, data_dir) as session:
+        with database_session(database_url, data_dir) as session:
             banks.get_bank(session, bank)
             matcher.refresh(session)
     except ServiceError as exc:

@@ -20,25 +20,22 @@ from pathlib import Path
 
 import typer
 
+from takedown.cli.options import DatabaseUrl, DataDir, fail, settings_from
+
 
 def demo_command(
     host: str = typer.Option("127.0.0.1", help="Address both apps listen on."),
     port: int = typer.Option(8000, help="Takedown's port."),
     platform_port: int = typer.Option(8001, help="The demo platform's port."),
-    database_url: str | None = typer.Option(
-        None, "--database-url", envvar="TAKEDOWN_DATABASE_URL", help="SQLite by default."
-    ),
-    data_dir: Path | None = typer.Option(
-        None, "--data-dir", envvar="TAKEDOWN_DATA_DIR", help="Folder for files; ./takedown-data."
-    ),
+    database_url: str | None = DatabaseUrl,
+    data_dir: Path | None = DataDir,
 ) -> None:
     """Start Takedown and the demo platform together, seeded; prints the URLs and logins."""
-    # Imported here: `takedown.cli.main` imports this module to register the command.
+    # Imported here, not at the top: only this command needs the servers and the demo.
     import httpx
     import uvicorn
 
     from takedown.api.app import create_app
-    from takedown.cli.main import fail, settings_from
     from takedown.clock import SystemClock
     from takedown.demo import seed
     from takedown.demo.platform import (

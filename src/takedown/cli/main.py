@@ -8,8 +8,8 @@ from pathlib import Path
 
 import typer
 
+from takedown.cli.options import DatabaseUrl, DataDir, database_session, fail, settings_from
 from takedown.clock import SystemClock
-from takedown.config import Settings
 from takedown.services.errors import ServiceError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Takedown: notice and takedown.")
@@ -19,33 +19,6 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
-
-DatabaseUrl = typer.Option(
-    None,
-    "--database-url",
-    envvar="TAKEDOWN_DATABASE_URL",
-    help="SQLAlchemy URL; SQLite by default.",
-)
-DataDir = typer.Option(
-    None, "--data-dir", envvar="TAKEDOWN_DATA_DIR", help="Folder for files; ./takedown-data."
-)
-
-
-def fail(message: str) -> None:
-    typer.echo(f"takedown: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def settings_from(database_url: str | None, data_dir: Path | None) -> Settings:
-    settings = Settings.from_env()
-    changes: dict[str, object] = {}
-    if database_url:
-        changes["database_url"] = database_url
-    if data_dir:
-        changes["data_dir"] = data_dir
-    from dataclasses import replace
-
-    return replace(settings, **changes)  # type: ignore[arg-type]
 
 
 @app.command()
@@ -101,15 +74,6 @@ def db_upgrade(database_url: str | None = DatabaseUrl, data_dir: Path | None = D
     typer.echo("database is up to date")
 
 
-def _with_session(database_url: str | None, data_dir: Path | None):  # type: ignore[no-untyped-def]
-    from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
-
-    settings = settings_from(database_url, data_dir).resolved()
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return transaction(make_sessionmaker(engine))
-
-
 @users_app.command("create")
 def users_create(
     name: str,
@@ -128,7 +92,7 @@ def users_create(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        with _with_session(database_url, data_dir) as session:
+        with database_session(database_url, data_dir) as session:
             create_user(session, name, role, password, SystemClock().now())
     except ServiceError as exc:
         fail(exc.message)
@@ -146,7 +110,7 @@ def keys_create(
     from takedown.services.access import create_api_key
 
     try:
-        with _with_session(database_url, data_dir) as session:
+        with database_session(database_url, data_dir) as session:
             key = create_api_key(session, name, role, SystemClock().now())
     except ServiceError as exc:
         fail(exc.message)

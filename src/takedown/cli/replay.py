@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from takedown.cli.options import fail
 from takedown.replay.scenario import ScenarioError
 
 
@@ -41,16 +42,14 @@ def replay_command(
     try:
         scenario = load_scenario(scenario_file)
     except ScenarioError as exc:
-        typer.echo(f"takedown: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     with tempfile.TemporaryDirectory(prefix="takedown-replay-") as scratch:
         folder = workdir or Path(scratch)
         tipline = CyberTipline(cybertipline_url) if cybertipline_url else None
         try:
             run = replay(scenario, folder, cybertipline=tipline)
         except ScenarioError as exc:
-            typer.echo(f"takedown: {exc}", err=True)
-            raise typer.Exit(1) from None
+            fail(str(exc))
         try:
             measures = measure(run)
             render(run, measures)

@@ -96,6 +96,27 @@ def announce(session: Session, event: CaseEvent, type: WebhookType, data: dict[s
         )
 
 
+def announce_escalation(
+    session: Session, event: CaseEvent, case: Case, reason: str, deadline_at: str | None
+) -> None:
+    """Queue the `case.escalated` webhook for `event`: the case, the deadline it is escalated
+    against (RFC 3339, or None) and its first item, so the platform can find what is at stake."""
+    first = case.links[0].item if case.links else None
+    announce(
+        session,
+        event,
+        WebhookType.CASE_ESCALATED,
+        {
+            "case_id": case.id,
+            "priority": case.priority,
+            "deadline_at": deadline_at,
+            "reason": reason,
+            "content_id": first.content_id if first else None,
+            "account_id": first.account_id if first else None,
+        },
+    )
+
+
 def announce_item(session: Session, type: WebhookType, data: dict[str, Any], at: datetime) -> str:
     """Queue a notification about an item that belongs to no case (a held video released
     once its hashes matched nothing). Returns the delivery's event id."""

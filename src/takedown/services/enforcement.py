@@ -31,6 +31,7 @@ from takedown.services import banks, case_log, evidence, filing, take_it_down
 from takedown.services.cases import link_item
 from takedown.services.installation import settings_of
 from takedown.services.matching import scan_for_copies
+from takedown.services.restriction import remove_item
 from takedown.store.models import Account, Case, CaseEvent, CaseItem, ContentItem, ContentSignal
 
 EXACT_SIGNALS = ("md5", "sha256")
@@ -41,8 +42,11 @@ def apply_final_decision(
 ) -> None:
     if outcome is Outcome.VIOLATING:
         gather_copies(session, case, now)
+        reason = f"violates policy {policy.value}"
         for link in list(case.links):
-            remove_item(session, case, link.item, actor, policy, now)
+            # A copy found only now was never hidden: its evidence is asked for here.
+            evidence.request_capture(session, case, link.item, now)
+            remove_item(session, case, link.item, actor, reason, now, {"policy": policy})
         accounts = sorted({link.item.account_id for link in case.links})
         if policy is Policy.CSAM:
             for account_id in accounts:
@@ -107,31 +111,6 @@ def gather_copies(session: Session, case: Case, now: datetime) -> list[ContentIt
 
 
 # -- content ----------------------------------------------------------------------------------
-
-
-def remove_item(
-    session: Session, case: Case, item: ContentItem, actor: str, policy: Policy, now: datetime
-) -> bool:
-    # A copy found only now was never hidden: its evidence is asked for here.
-    evidence.request_capture(session, case, item, now)
-    if item.state == ContentState.REMOVED:
-        return False
-    item.state = ContentState.REMOVED.value
-    item.updated_at = now
-    data = {"action": "removed", "content_id": item.content_id, "account_id": item.account_id}
-    event = case_log.record(session, case, EventType.ACTION, actor, now, {**data, "policy": policy})
-    case_log.announce(
-        session,
-        event,
-        WebhookType.CONTENT_REMOVED,
-        {
-            "content_id": item.content_id,
-            "account_id": item.account_id,
-            "case_id": case.id,
-            "reason": f"violates policy {policy.value}",
-        },
-    )
-    return True
 
 
 def restore_item(

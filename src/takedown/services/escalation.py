@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from takedown.clock import rfc3339
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.deadlines import EscalationStage, escalation_stage
-from takedown.domain.vocabulary import CaseState, EventType, WebhookType
+from takedown.domain.vocabulary import CaseState, EventType
 from takedown.services import case_log
 from takedown.services.take_it_down import sweep_removal_clocks
 from takedown.store.models import Case
@@ -45,9 +45,8 @@ def sweep(session: Session, now: datetime) -> int:
                 now,
                 {"deadline_at": rfc3339(case.deadline_at), "raised_to": "admins"},
             )
-            case_log.announce(
-                session, event, WebhookType.CASE_ESCALATED, _payload(case, "breached")
-            )
+            deadline = rfc3339(case.deadline_at)
+            case_log.announce_escalation(session, event, case, "breached", deadline)
             changed += 1
     # The TAKE IT DOWN Act's removal clock is escalated on its own (services.take_it_down).
     changed += sweep_removal_clocks(session, now)
@@ -66,15 +65,4 @@ def _escalate(session: Session, case: Case, now: datetime, why: str, to: str) ->
         now,
         {"reason": why, "raised_to": to, "deadline_at": rfc3339(case.deadline_at)},
     )
-    case_log.announce(session, event, WebhookType.CASE_ESCALATED, _payload(case, why))
-
-
-def _payload(case: Case, reason: str) -> dict[str, object]:
-    return {
-        "case_id": case.id,
-        "priority": case.priority,
-        "deadline_at": rfc3339(case.deadline_at),
-        "reason": reason,
-        "content_id": case.links[0].item.content_id if case.links else None,
-        "account_id": case.links[0].item.account_id if case.links else None,
-    }
+    case_log.announce_escalation(session, event, case, why, rfc3339(case.deadline_at))

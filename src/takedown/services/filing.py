@@ -38,7 +38,7 @@ from takedown.cybertipline.schema import (
     validate_file_details,
     validate_report,
 )
-from takedown.domain.vocabulary import EventType, ReporterRole, WebhookType
+from takedown.domain.vocabulary import EventType, ReporterRole
 from takedown.outbox.queue import enqueue
 from takedown.services import case_log, evidence
 from takedown.services.installation import settings_of
@@ -383,20 +383,7 @@ def _escalate(
             "error": filing.last_error,
         },
     )
-    first = case.links[0].item if case.links else None
-    case_log.announce(
-        session,
-        event,
-        WebhookType.CASE_ESCALATED,
-        {
-            "case_id": case.id,
-            "priority": case.priority,
-            "deadline_at": rfc3339(case.deadline_at),
-            "reason": reason,
-            "content_id": first.content_id if first else None,
-            "account_id": first.account_id if first else None,
-        },
-    )
+    case_log.announce_escalation(session, event, case, reason, rfc3339(case.deadline_at))
 
 
 def _file_event(

@@ -33,7 +33,7 @@ from takedown.outbox.queue import enqueue
 from takedown.services import case_log
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
-from takedown.services.restriction import restrict_item
+from takedown.services.restriction import remove_item, restrict_item
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected
 from takedown.signals.vpdq import VpdqFrame, format_frames
@@ -181,41 +181,6 @@ def case_for_match(
     return open_case(session, effect.triage, effect.category.value, now, deadlines_of(session))
 
 
-def remove_at_upload(
-    session: Session, case: Case, item: ContentItem, match: BankMatch, now: datetime
-) -> None:
-    """A `block` bank's match: the upload is never published."""
-    if item.state == ContentState.REMOVED:
-        return
-    item.state = ContentState.REMOVED.value
-    item.updated_at = now
-    reason = f"blocked: match in bank {match.entry.bank}"
-    event = case_log.record(
-        session,
-        case,
-        EventType.ACTION,
-        SYSTEM,
-        now,
-        {
-            "action": "removed",
-            "content_id": item.content_id,
-            "account_id": item.account_id,
-            "reason": reason,
-        },
-    )
-    case_log.announce(
-        session,
-        event,
-        WebhookType.CONTENT_REMOVED,
-        {
-            "content_id": item.content_id,
-            "account_id": item.account_id,
-            "case_id": case.id,
-            "reason": reason,
-        },
-    )
-
-
 def apply_bank_matches(
     session: Session,
     items: list[tuple[ContentItem, BankMatch]],
@@ -255,7 +220,9 @@ def apply_bank_matches(
         action = BankAction(match.entry.action)
         state = effect.state if at_upload else retroactive_state(action, match.entry.child_safety)
         if state is ContentState.REMOVED:
-            remove_at_upload(session, case, item, match, now)
+            # A `block` bank's match: the upload is never published.
+            reason = f"blocked: match in bank {match.entry.bank}"
+            remove_item(session, case, item, SYSTEM, reason, now, {"reason": reason})
         elif state is ContentState.RESTRICTED:
             case.restrict_required = True
     if case.restrict_required:

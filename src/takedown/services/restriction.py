@@ -1,8 +1,9 @@
-"""Hiding content: restrict first, review second (DESIGN rule 3)."""
+"""Hiding content: restrict first, review second (DESIGN rule 3); and removing it."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -48,3 +49,36 @@ def restrict_case(session: Session, case: Case, actor: str, reason: str, now: da
     """Hide every item linked to the case, copies included, in the same step."""
     case.restrict_required = True
     return sum(restrict_item(session, case, link.item, actor, reason, now) for link in case.links)
+
+
+def remove_item(
+    session: Session,
+    case: Case,
+    item: ContentItem,
+    actor: str,
+    reason: str,
+    now: datetime,
+    details: dict[str, Any],
+) -> bool:
+    """Remove one item for good and tell the platform why; does nothing to a removed item.
+
+    `details` completes the case event (the bank match's reason, or the decision's policy).
+    """
+    if item.state == ContentState.REMOVED:
+        return False
+    item.state = ContentState.REMOVED.value
+    item.updated_at = now
+    data = {"action": "removed", "content_id": item.content_id, "account_id": item.account_id}
+    event = case_log.record(session, case, EventType.ACTION, actor, now, {**data, **details})
+    case_log.announce(
+        session,
+        event,
+        WebhookType.CONTENT_REMOVED,
+        {
+            "content_id": item.content_id,
+            "account_id": item.account_id,
+            "case_id": case.id,
+            "reason": reason,
+        },
+    )
+    return True

@@ -125,14 +125,7 @@ def claim(
         by = holder.claimed_by if holder else "another reviewer"
         raise Conflict(f"this case is claimed by {by}", "case_claimed")
     if lapsed is not None and lapsed != who.name:
-        case_log.record(
-            session,
-            case,
-            EventType.RELEASE,
-            CLAIM_EXPIRY,
-            now,
-            {"claimed_by": lapsed, "reason": "idle"},
-        )
+        _record_lapse(session, case, lapsed, now)
     case_log.record(session, case, EventType.ASSIGN, who.name, now, {"claimed_by": who.name})
 
 
@@ -210,16 +203,21 @@ def release_idle_claims(
             continue
         case = session.get(Case, row.case_id)
         if case is not None:
-            case_log.record(
-                session,
-                case,
-                EventType.RELEASE,
-                CLAIM_EXPIRY,
-                now,
-                {"claimed_by": row.claimed_by, "reason": "idle"},
-            )
+            _record_lapse(session, case, row.claimed_by, now)
             released += 1
     return released
+
+
+def _record_lapse(session: Session, case: Case, claimed_by: str, now: datetime) -> None:
+    """Record that `claimed_by`'s idle claim lapsed: the expiry released it, not the reviewer."""
+    case_log.record(
+        session,
+        case,
+        EventType.RELEASE,
+        CLAIM_EXPIRY,
+        now,
+        {"claimed_by": claimed_by, "reason": "idle"},
+    )
 
 
 def touch(session: Session, case_id: str, who: Principal, now: datetime, idle: timedelta) -> bool:

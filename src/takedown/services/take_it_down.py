@@ -18,7 +18,7 @@ from takedown.clock import rfc3339
 from takedown.domain.case_state import transition
 from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.take_it_down import ClockStage, clock_stage
-from takedown.domain.vocabulary import CaseState, ContentState, EventType, WebhookType
+from takedown.domain.vocabulary import CaseState, ContentState, EventType
 from takedown.services import case_log
 from takedown.store.models import Case
 
@@ -89,20 +89,7 @@ def _raise(
         now,
         {"clock": "take_it_down", "reason": reason, "raised_to": to, "removal_due_at": due},
     )
-    first = case.links[0].item if case.links else None
-    case_log.announce(
-        session,
-        event,
-        WebhookType.CASE_ESCALATED,
-        {
-            "case_id": case.id,
-            "priority": case.priority,
-            "deadline_at": due,
-            "reason": reason,
-            "content_id": first.content_id if first else None,
-            "account_id": first.account_id if first else None,
-        },
-    )
+    case_log.announce_escalation(session, event, case, reason, due)
 
 
 def clock_json(case: Case) -> dict[str, str | None] | None:

@@ -1,5 +1,6 @@
-"""A real `takedown serve` (SQLite in a temporary folder) and headless Debian Chromium for the
-public pages' browser tests, with axe-core fetched from the npm registry by scripts/fetch-axe."""
+"""A real `takedown serve` (SQLite in a temporary folder) for the public pages' browser tests,
+which run in headless Debian Chromium (tests/e2e/conftest.py), with axe-core fetched from the
+npm registry by scripts/fetch-axe."""
 
 from __future__ import annotations
 
@@ -8,21 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.support.server import ServerProcess, cli
+from tests.support.server import ServerProcess, cli, register_content
 
 ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -69,28 +60,7 @@ def staff_keys(public_server: ServerProcess) -> dict[str, dict[str, str]]:
 
 
 def register(server: ServerProcess, keys: dict[str, dict[str, str]], content_id: str) -> None:
-    response = httpx.post(
-        server.url + "/v1/content",
-        data={
-            "content_id": content_id,
-            "account_id": "uploader-" + content_id,
-            "signals": '{"md5": "' + f"{abs(hash(content_id)):032x}"[:32] + '"}',
-        },
-        headers=keys["platform"],
-    )
-    assert response.status_code == 200, response.text
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield instance
-        instance.close()
+    register_content(server.url, keys["platform"], content_id)
 
 
 @pytest.fixture
@@ -99,11 +69,6 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
-
-
-def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def serious_violations(page: Any, axe_source: str) -> list[dict[str, Any]]:

@@ -23,7 +23,8 @@ from takedown.services.access import Principal, Role
 from takedown.services.cases import get_case
 from takedown.services.review import decide
 from takedown.signals.pdq import hamming, hash_image
-from tests.e2e.public.conftest import register, screenshot, serious_violations
+from tests.e2e.public.conftest import register, serious_violations
+from tests.support.browser import screenshot
 from tests.support.server import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

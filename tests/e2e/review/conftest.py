@@ -1,5 +1,5 @@
-"""A real HTTP server (uvicorn in a thread, SQLite in a temporary folder) and headless Debian
-Chromium for the review pages' browser tests.
+"""A real HTTP server (uvicorn in a thread, SQLite in a temporary folder) for the review pages'
+browser tests, which run in headless Debian Chromium (tests/e2e/conftest.py).
 
 The server runs in this process so that preserved media can be stood in for by synthetic
 images (`tests.support.review.fake_media`); everything else is the real application.
@@ -7,16 +7,12 @@ images (`tests.support.review.fake_media`); everything else is the real applicat
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
 from takedown.api.app import create_app
@@ -24,19 +20,10 @@ from takedown.config import Settings
 from takedown.runtime import Runtime
 from takedown.services import access
 from takedown.services.access import create_api_key, create_user
+from tests.support.browser import screenshot as save_screenshot
 from tests.support.review import PASSWORD, synthetic_png
-from tests.support.server import free_port
+from tests.support.server import register_content, serving_in_thread
 
-ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STAFF = [("rita", "reviewer"), ("rob", "reviewer"), ("lena", "lead"), ("luis", "lead"),
          ("ada", "admin"), ("lee", "legal")]  # fmt: skip
 
@@ -48,16 +35,7 @@ class ReviewServer:
     platform: dict[str, str]
 
     def register(self, content_id: str) -> None:
-        response = httpx.post(
-            self.url + "/v1/content",
-            data={
-                "content_id": content_id,
-                "account_id": "uploader-" + content_id,
-                "signals": '{"md5": "' + f"{abs(hash(content_id)):032x}"[:32] + '"}',
-            },
-            headers=self.platform,
-        )
-        assert response.status_code == 200, response.text
+        register_content(self.url, self.platform, content_id)
 
     def report(self, content_id: str, **fields: Any) -> dict[str, Any]:
         self.register(content_id)
@@ -113,48 +91,13 @@ def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSe
             for name, role in STAFF:
                 create_user(session, name, role, PASSWORD, runtime.clock.now())
             key = create_api_key(session, "acme", "platform", runtime.clock.now())
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(runtime, run_worker=False),
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)  # polling a real server until it answers, not a timed assertion
-        else:
-            raise AssertionError("the review server did not start")
-        yield ReviewServer(url, runtime, {"Authorization": f"Bearer {key}"})
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield instance
-        instance.close()
+        with serving_in_thread(create_app(runtime, run_worker=False)) as url:
+            yield ReviewServer(url, runtime, {"Authorization": f"Bearer {key}"})
 
 
 def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"review-{name}.png"), full_page=True)
+    """The review pages' screenshots are named review-NAME.png."""
+    save_screenshot(page, f"review-{name}")
 
 
 def signed_in(browser: Any, server: ReviewServer, name: str, **context: Any) -> Any:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from takedown.api.deps import client_address, public_rate_limit, reporter_rate_limit, runtime
-from takedown.api.routes.reports import status_url
-from takedown.api.schemas import EMAIL, ReportOut
-from takedown.domain.vocabulary import Category, ReporterRole
+from takedown.api.routes.reports import receipt_out
+from takedown.api.schemas import ReporterFields, ReportOut
 from takedown.runtime import Runtime
 from takedown.services.banks import parse_json_hashes
 from takedown.services.hash_reports import file_hash_report
@@ -28,16 +27,13 @@ class HashIn(BaseModel):
     value: Any
 
 
-class HashReportIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
+class Hashes(BaseModel):
     hashes: list[HashIn] = Field(min_length=1, max_length=100)
-    category: Category
-    reporter_role: ReporterRole
-    depicts_minor: bool = False
-    statement: str | None = Field(default=None, max_length=10_000)
-    contact_email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
-    reporter_account_id: str | None = Field(default=None, max_length=200)
+
+
+# Hashes is the last base so `hashes` comes first, before the reporter's fields.
+class HashReportIn(ReporterFields, Hashes):
+    pass
 
 
 class HashReportOut(ReportOut):
@@ -64,12 +60,7 @@ def post_hash_report(
             session, rt.clock.now(), entries, data, reporter, rt.deadlines
         )
         out = {
-            "report_id": receipt.report.id,
-            "case_id": receipt.case.id,
-            "priority": receipt.case.priority,
-            "status_token": receipt.status_token,
-            "status_url": status_url(request, rt, receipt.status_token),
-            "content_state": receipt.item.state if receipt.item else None,
+            **receipt_out(request, rt, receipt),
             "matched_content_ids": [item.content_id for item in matched],
         }
     rt.metrics.reports.labels(category=data.category.value, priority=out["priority"]).inc()

@@ -10,7 +10,7 @@ from takedown.api.deps import client_address, public_rate_limit, reporter_rate_l
 from takedown.api.schemas import ReportIn, ReportOut, StatusOut
 from takedown.clock import rfc3339
 from takedown.runtime import Runtime
-from takedown.services.reports import ReportInput, file_report, reporter_key
+from takedown.services.reports import ReportInput, ReportReceipt, file_report, reporter_key
 from takedown.services.status import status_for_token
 
 router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit)])
@@ -19,6 +19,18 @@ router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit)])
 def status_url(request: Request, rt: Runtime, token: str) -> str:
     base = rt.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
     return f"{base}/status/{token}"
+
+
+def receipt_out(request: Request, rt: Runtime, receipt: ReportReceipt) -> dict[str, Any]:
+    """The reporter's receipt as the contract's ReportOut (read inside the transaction)."""
+    return {
+        "report_id": receipt.report.id,
+        "case_id": receipt.case.id,
+        "priority": receipt.case.priority,
+        "status_token": receipt.status_token,
+        "status_url": status_url(request, rt, receipt.status_token),
+        "content_state": receipt.item.state if receipt.item else None,
+    }
 
 
 @router.post("/v1/reports", status_code=201, response_model=ReportOut)
@@ -32,14 +44,7 @@ def take_report(request: Request, rt: Runtime, data: ReportInput) -> dict[str, A
     reporter_rate_limit(request, reporter, bool(data.reporter_account_id or data.contact_email))
     with rt.transaction() as session:
         receipt = file_report(session, rt.clock.now(), data, reporter, rt.deadlines)
-        out = {
-            "report_id": receipt.report.id,
-            "case_id": receipt.case.id,
-            "priority": receipt.case.priority,
-            "status_token": receipt.status_token,
-            "status_url": status_url(request, rt, receipt.status_token),
-            "content_state": receipt.item.state if receipt.item else None,
-        }
+        out = receipt_out(request, rt, receipt)
     rt.metrics.reports.labels(category=data.category.value, priority=out["priority"]).inc()
     return out
 

@@ -126,16 +126,30 @@ def _login_page(
         {"next": next_path, "login_token": nonce, "error": error},
         status,
     )
+    _set_staff_cookie(response, request, rt, LOGIN_COOKIE, "login", nonce, max_age=3600)
+    return response
+
+
+def _set_staff_cookie(
+    response: Response,
+    request: Request,
+    rt: Runtime,
+    name: str,
+    purpose: str,
+    value: str,
+    max_age: int | None = None,
+) -> None:
+    """Set a signed cookie the staff pages alone read: never visible to scripts or sent from
+    another site, only over HTTPS when the site is served so, and only under /staff."""
     response.set_cookie(
-        LOGIN_COOKIE,
-        _signer(rt, "login").dumps(nonce),
+        name,
+        _signer(rt, purpose).dumps(value),
         httponly=True,
         samesite="strict",
         secure=secure_cookies(request, rt),
         path="/staff",
-        max_age=3600,
+        max_age=max_age,
     )
-    return response
 
 
 @router.post("/staff/login", response_class=HTMLResponse)
@@ -161,14 +175,7 @@ def login(
     if raw is None:
         return _login_page(request, rt, _safe_next(next), "Wrong name or password.", 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        _signer(rt, "session").dumps(raw),
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(request, rt),
-        path="/staff",
-    )
+    _set_staff_cookie(response, request, rt, SESSION_COOKIE, "session", raw)
     response.delete_cookie(LOGIN_COOKIE, path="/staff")
     return response
 
