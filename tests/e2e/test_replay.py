@@ -163,3 +163,29 @@ def test_a_bad_scenario_is_refused_with_a_one_line_reason(tmp_path: Path) -> Non
     )
     assert done.returncode == 1
     assert "not a duration" in done.stderr
+
+
+def test_the_replay_command_files_to_a_local_sandbox_when_no_cybertipline_is_set(
+    tmp_path: Path,
+) -> None:
+    env = {"COLUMNS": "200", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "takedown.cli.main",
+            "replay",
+            str(SCENARIOS / "the_case.yaml"),
+            "--json",
+            str(tmp_path / "m.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "a local sandbox" in done.stdout
+    assert "The case was reported to NCMEC's CyberTipline" in done.stdout
+    measures = (tmp_path / "m.json").read_text()
+    assert "accepted" in measures

@@ -60,3 +60,16 @@ def test_unknown_status_token_is_a_404_in_the_error_shape(api: Api) -> None:
     response = api.client.get("/v1/status/not-a-real-token")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "status_not_found"
+
+
+def test_a_raised_priority_tells_the_new_deadline_in_plain_words(api: Api) -> None:
+    api.register("p-1")
+    mine = api.report(content_id="p-1", category="harassment", reporter_account_id="a")
+    api.report(content_id="p-1", category="harassment", reporter_account_id="b")
+    api.report(content_id="p-1", category="harassment", reporter_account_id="c")
+    messages = [u["message"] for u in api.status(mine["status_token"])["updates"]]
+    raised = [m for m in messages if "raised to P1" in m]
+    assert raised == [
+        "Your case's priority was raised to P1; the decision is now due by "
+        "04:00 UTC on 1 January 2026."
+    ], messages

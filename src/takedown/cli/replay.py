@@ -21,7 +21,7 @@ def replay_command(
         None,
         "--cybertipline-url",
         envvar="TAKEDOWN_NCMEC_URL",
-        help="File CyberTipline reports here (a test server); without it filings stay queued.",
+        help="File CyberTipline reports here; without it, to a local sandbox that sends nothing.",
     ),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the measures as JSON."),
 ) -> None:
@@ -31,6 +31,7 @@ def replay_command(
 
     # The in-process clients come from starlette's test client; its deprecation note is noise.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from takedown.cybertipline.sandbox import FakeCyberTipline
     from takedown.replay.engine import replay
     from takedown.replay.measures import measure
     from takedown.replay.rendering import render
@@ -43,17 +44,28 @@ def replay_command(
         scenario = load_scenario(scenario_file)
     except ScenarioError as exc:
         fail(str(exc))
-    with tempfile.TemporaryDirectory(prefix="takedown-replay-") as scratch:
-        folder = workdir or Path(scratch)
-        tipline = CyberTipline(cybertipline_url) if cybertipline_url else None
-        try:
-            run = replay(scenario, folder, cybertipline=tipline)
-        except ScenarioError as exc:
-            fail(str(exc))
-        try:
-            measures = measure(run)
-            render(run, measures)
-            if json_out:
-                json_out.write_text(json.dumps(measures.__dict__, default=str, indent=2))
-        finally:
-            run.stage.close()
+    sandbox = None
+    if cybertipline_url:
+        tipline = CyberTipline(cybertipline_url)
+    else:
+        # A replay shows the whole path to an accepted report without sending anything anywhere.
+        sandbox = FakeCyberTipline()
+        tipline = CyberTipline(sandbox.url, sandbox.username, sandbox.password)
+        typer.echo(f"CyberTipline: a local sandbox at {sandbox.url} (nothing leaves this machine)")
+    try:
+        with tempfile.TemporaryDirectory(prefix="takedown-replay-") as scratch:
+            folder = workdir or Path(scratch)
+            try:
+                run = replay(scenario, folder, cybertipline=tipline)
+            except ScenarioError as exc:
+                fail(str(exc))
+            try:
+                measures = measure(run)
+                render(run, measures)
+                if json_out:
+                    json_out.write_text(json.dumps(measures.__dict__, default=str, indent=2))
+            finally:
+                run.stage.close()
+    finally:
+        if sandbox is not None:
+            sandbox.close()

@@ -22,6 +22,14 @@ def when(at: datetime) -> str:
     return f"{at:%H:%M} UTC on {at.day} {at:%B %Y}"
 
 
+def _when_text(value: object) -> str:
+    """An RFC 3339 time from an event's data, in the same plain words as every other update."""
+    try:
+        return when(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        return str(value)
+
+
 @dataclass(frozen=True)
 class Update:
     at: datetime
@@ -66,7 +74,7 @@ def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
             return "Your case was reopened for a new review."
         return (
             f"Your case's priority was raised to {data.get('to')}; "
-            f"the decision is now due by {data.get('deadline_at')}."
+            f"the decision is now due by {_when_text(data.get('deadline_at'))}."
         )
     if kind is EventType.ESCALATE and data.get("clock") == "take_it_down":
         return (
@@ -115,13 +123,6 @@ def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
             return "The case was reported to NCMEC's CyberTipline, which works with police."
         return None
     return None
-
-
-def _when_text(value: object) -> str:
-    try:
-        return when(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-    except ValueError:
-        return str(value)
 
 
 def update_message(event: CaseEvent, report: Report) -> str | None:
