@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from takedown.store.models import Case, Report
 from tests.support.banks import content, count, mirrored, png, uploaded, webhook
 from tests.support.factories import Api
@@ -86,3 +88,35 @@ def test_bad_hashes_are_refused_and_nothing_is_stored(api: Api) -> None:
         assert response.status_code == 422, response.text
         assert response.json()["error"]["code"] in ("invalid_hashes", "invalid_request")
     assert count(api, Report) == 0 and count(api, Case) == 0
+
+
+def test_a_victims_hashes_hold_a_later_upload_of_the_same_picture(api: Api) -> None:
+    picture = png(60)
+    response = api.client.post(
+        "/v1/hash-reports",
+        json={
+            "hashes": [{"signal": "md5", "value": hashlib.md5(picture).hexdigest()}],
+            "category": "child_sexual_exploitation",
+            "reporter_role": "depicted_person",
+            "depicts_minor": True,
+        },
+    )
+    assert response.status_code == 201
+    assert response.json()["matched_content_ids"] == []
+    later = uploaded(api, "later", picture)
+    assert (later["verdict"], later["state"]) == ("hold", "restricted")
+    assert [m["bank"] for m in later["matches"]] == ["takedown-hash-reports-child-safety"]
+    assert content(api, "later")["case_ids"]
+
+
+def test_a_bystanders_hashes_are_not_kept(api: Api) -> None:
+    picture = png(61)
+    api.client.post(
+        "/v1/hash-reports",
+        json={
+            "hashes": [{"signal": "md5", "value": hashlib.md5(picture).hexdigest()}],
+            "category": "child_sexual_exploitation",
+            "reporter_role": "third_party",
+        },
+    ).raise_for_status()
+    assert uploaded(api, "later", picture)["verdict"] == "allow"

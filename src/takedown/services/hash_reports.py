@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from takedown.domain.deadlines import DeadlinePolicy
-from takedown.services.banks import HashEntry
+from takedown.domain.triage import triage_report
+from takedown.services.banks import HashEntry, add_hashes, ensure_bank
 from takedown.services.match_index import MediaQuery, StoredMatch
 from takedown.services.matching import join_case, refreshed
 from takedown.services.reports import ReportInput, ReportReceipt, file_report
@@ -49,4 +50,39 @@ def file_hash_report(
     for match, item in found[1:]:
         reason = f"hash report: {match.signal} distance {match.distance}"
         join_case(session, receipt.case, item, reason, now)
+    keep_for_future_uploads(session, hashes, data, receipt, now)
     return receipt, [item for _, item in found]
+
+
+# Hashes that the people in the media gave us, so that an upload that comes later is held for
+# review as it arrives (NCMEC's Take It Down works this way). Held, not blocked: no person has
+# looked at these yet.
+HASH_REPORT_BANKS = {
+    True: ("takedown-hash-reports-child-safety", "Hashes from hash-only reports of a minor"),
+    False: ("takedown-hash-reports", "Hashes from hash-only reports of intimate images"),
+}
+
+
+def keep_for_future_uploads(
+    session: Session,
+    hashes: list[HashEntry],
+    data: ReportInput,
+    receipt: ReportReceipt,
+    now: datetime,
+) -> None:
+    """Bank the report's hashes when the report would hide content on its own word."""
+    triage = triage_report(data.category, data.reporter_role, data.depicts_minor)
+    if not triage.restrict:
+        return
+    name, description = HASH_REPORT_BANKS[triage.child_safety]
+    bank = ensure_bank(
+        session, name, "hold", triage.child_safety, description, "system:hash-reports", now
+    )
+    note = f"hash report {receipt.report.id} (case {receipt.case.id})"
+    add_hashes(
+        session,
+        bank,
+        [HashEntry(h.signal, h.value, note) for h in hashes],
+        "system:hash-reports",
+        now,
+    )
