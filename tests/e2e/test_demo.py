@@ -25,6 +25,20 @@ def wait_for(url: str, process: subprocess.Popen[str], timeout: float, needle: s
     return wait_until_ready(url, timeout, exited, needle)
 
 
+def synthetic_png() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (240, 180), (20, 80, 140))
+    draw = ImageDraw.Draw(picture)
+    for n in range(6):
+        draw.ellipse((n * 30, n * 20, n * 30 + 70, n * 20 + 50), fill=(220, n * 40, 90))
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
 def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Path) -> None:
     port, platform_port = free_port(), free_port()
     env = {**os.environ, "COLUMNS": "200"}
@@ -42,10 +56,25 @@ def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Pa
         # Seeding registers posts through Takedown; the home page lists them with Report links.
         home = wait_for(f"http://127.0.0.1:{platform_port}/", process, 90, needle="Report")
         assert f"http://127.0.0.1:{port}/report?content_id=" in home
-        posts = httpx.get(f"http://127.0.0.1:{platform_port}/api/posts").json()["posts"]
+        # Seeding goes on in the background: wait until no post still waits for its verdict.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            posts = httpx.get(f"http://127.0.0.1:{platform_port}/api/posts").json()["posts"]
+            if posts and all(p["state"] != "pending" for p in posts):
+                break
+            time.sleep(0.1)  # polling another process's background work, not a timed assertion
         # Pictures are allowed in the upload request; seeded videos wait for their hashing job.
         assert posts and all(p["verdict"] in ("allow", "hold") for p in posts)
         first = next(p["id"] for p in posts if p["verdict"] == "allow")
+        # A new user's upload through the platform's own form is registered and published
+        # (Takedown answers from the same process: the platform must not block its loop).
+        made = httpx.post(
+            f"http://127.0.0.1:{platform_port}/posts",
+            data={"account": "newcomer", "caption": "my drawing"},
+            files={"file": ("drawing.png", synthetic_png(), "image/png")},
+            timeout=20,
+        )
+        assert made.status_code == 303 and made.headers["location"].startswith("/posts/p-")
         # The platform registered each post with Takedown before showing it.
         report = httpx.post(
             f"http://127.0.0.1:{port}/v1/reports",

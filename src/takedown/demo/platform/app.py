@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from takedown.demo import media as synthetic
 from takedown.demo.platform.pages import pages
@@ -306,7 +307,9 @@ def create_platform_app(platform: Platform) -> FastAPI:
         else:
             item = generated_media(kind, None, caption[:48])
         try:
-            post = platform.create_post(account, caption, item)
+            # Off the event loop: asking Takedown blocks, and `takedown demo` serves Takedown
+            # from this same loop.
+            post = await run_in_threadpool(platform.create_post, account, caption, item)
         except (PostRefused, TakedownUnavailable) as exc:
             return RedirectResponse(f"/?message={quote(str(exc)[:200])}", status_code=303)
         if post.state != "visible":
