@@ -105,5 +105,6 @@ def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Pa
     for name in ("reviewer", "lead", "admin"):
         assert name in output
     assert "password" in output
+    assert "a local sandbox" in output  # a demo never files with the real NCMEC
     assert (tmp_path / "takedown.db").exists()
     assert (tmp_path / "takedown-data" / "demo-platform.db").exists()

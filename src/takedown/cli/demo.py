@@ -52,6 +52,19 @@ def demo_command(
     settings = settings_from(database_url, data_dir)
     if not settings.public_url:
         settings = replace(settings, public_url=takedown_url)
+    sandbox = None
+    if not settings.ncmec_url:
+        # CyberTipline reports go to a local stand-in: a demo must never file with NCMEC.
+        from takedown.cybertipline.sandbox import FakeCyberTipline
+
+        sandbox = FakeCyberTipline()
+        settings = replace(
+            settings,
+            ncmec_url=sandbox.url,
+            ncmec_username=sandbox.username,
+            ncmec_password=sandbox.password,
+        )
+        typer.echo(f"CyberTipline: a local sandbox at {sandbox.url} (nothing leaves this machine)")
     try:
         rt = Runtime.build(settings, SystemClock())
     except Exception as exc:
@@ -100,6 +113,8 @@ def demo_command(
         asyncio.run(_serve_all(servers))
     takedown_http.close()
     platform.engine.dispose()
+    if sandbox is not None:
+        sandbox.close()
 
 
 class _QuietServer:

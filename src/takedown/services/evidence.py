@@ -32,6 +32,7 @@ from takedown.outbox.queue import enqueue
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import settings_of, vault_of
+from takedown.signals.media import MediaRejected, sniff_kind
 from takedown.store.evidence_vault import EvidenceUnreadable
 from takedown.store.filings import EvidenceRecord, Filing, LegalHold
 from takedown.store.models import Case, CaseItem, ContentItem
@@ -136,6 +137,14 @@ def _fetch(http: httpx.Client, url: str, limit: int) -> tuple[bytes, str | None]
         raise FetchFailed(f"{type(exc).__name__}: {exc}") from exc
     if not data:
         raise FetchFailed(f"{url} answered with no bytes")
+    try:
+        sniff_kind(bytes(data))
+    except MediaRejected:
+        # A web page about the item is not the item: keep nothing rather than the wrong thing.
+        raise Unfetchable(
+            f"{url} answered {media_type or 'something'} that is not an image or a video; "
+            "register the media's own url"
+        ) from None
     return bytes(data), media_type
 
 

@@ -176,3 +176,18 @@ def test_csam_evidence_is_kept_a_year_after_the_filing(
     clock.advance(timedelta(days=2))
     api.runtime.worker.drain()
     assert api.case(report["case_id"])["evidence"][0]["status"] == "purged"
+
+
+def test_a_web_page_at_the_registered_url_is_not_kept_as_the_media(
+    api: Api, media: MediaHost
+) -> None:
+    picture = synthetic_png(5)
+    page = media.put("/posts/p-1", b"<!doctype html><p>a post page</p>", "text/html")
+    upload(api, "p-1", "acct-a", picture, page)
+    report = api.report(content_id="p-1", reporter_role="depicted_person", depicts_minor=True)
+    api.runtime.worker.drain()
+    assert not (api.runtime.settings.data_dir / "evidence").exists() or not any(
+        f.suffix == ".media" for f in (api.runtime.settings.data_dir / "evidence").iterdir()
+    )
+    [note] = [e for e in events(api, report["case_id"], "evidence")]
+    assert "not an image or a video" in json.dumps(note["data"])

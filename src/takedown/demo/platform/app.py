@@ -81,6 +81,9 @@ class Platform:
     def post_url(self, post_id: str) -> str:
         return f"{self.config.public_url.rstrip('/')}/posts/{post_id}"
 
+    def media_url(self, post_id: str) -> str:
+        return f"{self.config.public_url.rstrip('/')}/media/{post_id}"
+
     def report_url(self, post_id: str) -> str:
         base = self.config.takedown_public_url.rstrip("/")
         return f"{base}/report?content_id={quote(post_id)}"
@@ -125,10 +128,12 @@ class Platform:
                 )
             )
         # Committed before asking, so that a webhook about it that arrives first finds it.
+        # The media's own address, so that Takedown can preserve the file itself as evidence
+        # when the post is hidden later (a post page is HTML, not the media).
         answer = self.takedown.register_content(
             post_id,
             account_id,
-            self.post_url(post_id),
+            self.media_url(post_id),
             item.data,
             item.media_type,
             item.filename,
