@@ -17,6 +17,8 @@ class Settings:
     data_dir: Path = Path("takedown-data")
     public_url: str = ""
     report_rate_limit: str = "20/minute"
+    # memory:// counts per process; redis://127.0.0.1:6379 shares the count between processes.
+    rate_limit_storage: str = "memory://"
     # Public side (issue 6): per-reporter limit for reporters known by account or email, the
     # pages allowed to embed the report form, and SMTP for reporters' update emails (off when
     # no host is set).
@@ -60,6 +62,7 @@ class Settings:
             data_dir=data_dir,
             public_url=_env("PUBLIC_URL", ""),
             report_rate_limit=_env("REPORT_RATE_LIMIT", "20/minute"),
+            rate_limit_storage=_env("RATE_LIMIT_STORAGE", "memory://"),
             reporter_rate_limit=_env("REPORTER_RATE_LIMIT", "60/hour"),
             report_frame_ancestors=_env("REPORT_FRAME_ANCESTORS", "*"),
             smtp_host=_env("SMTP_HOST", ""),

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi import Depends, Request
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from takedown.api.errors import ApiError
@@ -51,12 +51,21 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
 STAFF = (Role.REVIEWER, Role.LEAD, Role.ADMIN, Role.LEGAL)
 
 
+def rate_limit_storage(uri: str) -> Storage:
+    """Where limits are counted: `memory://` per process, or `redis://host:port` so that every
+    process behind a load balancer counts against the same limit (TAKEDOWN_RATE_LIMIT_STORAGE)."""
+    storage = storage_from_string(uri)
+    if not isinstance(storage, Storage):
+        raise ValueError(f"{uri!r} names an asynchronous storage; use memory:// or redis://")
+    return storage
+
+
 class PublicRateLimit:
     """Per-address limit on the public endpoints (`TAKEDOWN_REPORT_RATE_LIMIT`)."""
 
-    def __init__(self, limit: str) -> None:
+    def __init__(self, limit: str, storage: Storage | None = None) -> None:
         self.item = parse(limit)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
 
     def __call__(self, request: Request) -> None:
         key = client_address(request)
@@ -81,9 +90,9 @@ class ReporterRateLimit:
     key is their address, which the per-address limit already covers.
     """
 
-    def __init__(self, limit: str) -> None:
+    def __init__(self, limit: str, storage: Storage | None = None) -> None:
         self.item = parse(limit)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
 
     def check(self, reporter: str, identified: bool) -> None:
         if identified and not self.limiter.hit(self.item, "reporter", reporter):
