@@ -106,7 +106,12 @@ def test_a_victims_hashes_hold_a_later_upload_of_the_same_picture(api: Api) -> N
     later = uploaded(api, "later", picture)
     assert (later["verdict"], later["state"]) == ("hold", "restricted")
     assert [m["bank"] for m in later["matches"]] == ["takedown-hash-reports-child-safety"]
-    assert content(api, "later")["case_ids"]
+    # The upload joins the victim's own case, and the victim's status page says it is hidden.
+    case_id = response.json()["case_id"]
+    assert content(api, "later")["case_ids"] == [case_id]
+    status = api.status(response.json()["status_token"])
+    assert status["content_state"] == "restricted"
+    assert any("hidden from public view" in u["message"] for u in status["updates"])
 
 
 def test_a_bystanders_hashes_are_not_kept(api: Api) -> None:

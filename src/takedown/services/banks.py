@@ -43,6 +43,7 @@ class HashEntry:
     signal: str
     value: str
     note: str | None = None
+    case_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def add_hashes(
             note=e.note,
             added_at=now,
             added_by=actor,
+            case_id=e.case_id,
         )
         for key, e in wanted.items()
         if key not in existing

@@ -82,7 +82,7 @@ def keep_for_future_uploads(
     add_hashes(
         session,
         bank,
-        [HashEntry(h.signal, h.value, note) for h in hashes],
+        [HashEntry(h.signal, h.value, note, receipt.case.id) for h in hashes],
         "system:hash-reports",
         now,
     )

@@ -37,6 +37,7 @@ from takedown.services.restriction import remove_item, restrict_item
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected
 from takedown.signals.vpdq import VpdqFrame, format_frames
+from takedown.store.banks import BankHash
 from takedown.store.models import Case, CaseItem, ContentItem, ContentSignal, Report
 from takedown.store.types import new_id
 
@@ -172,12 +173,22 @@ def match_report(
 
 
 def case_for_match(
-    session: Session, effect: MatchEffect, item_ids: Iterable[str], now: datetime
+    session: Session,
+    effect: MatchEffect,
+    item_ids: Iterable[str],
+    now: datetime,
+    hash_id: int | None = None,
 ) -> Case:
-    """The undecided case one of the items is in, or a new one from the match's triage."""
+    """The undecided case one of the items is in, else the undecided case the banked hash was
+    reported in (a hash-only report), else a new one from the match's triage."""
     existing = open_cases_of(session, item_ids)
     if existing:
         return existing[0]
+    source = session.get(BankHash, hash_id) if hash_id is not None else None
+    if source is not None and source.case_id:
+        reported = session.get(Case, source.case_id)
+        if reported is not None and reported.state in AWAITING_DECISION:
+            return reported
     return open_case(session, effect.triage, effect.category.value, now, deadlines_of(session))
 
 
@@ -202,7 +213,9 @@ def apply_bank_matches(
     _, lead_match, lead_effect = min(
         effects, key=lambda e: (e[2].triage.priority.rank, e[1].distance)
     )
-    case = case_for_match(session, lead_effect, [i.id for i, _, _ in effects], now)
+    case = case_for_match(
+        session, lead_effect, [i.id for i, _, _ in effects], now, lead_match.entry.hash_id
+    )
     match_report(session, case, lead_effect, lead_match, effects[0][0].content_id, now)
     if lead_effect.triage.child_safety:
         case.child_safety = True

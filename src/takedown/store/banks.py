@@ -45,6 +45,9 @@ class BankHash(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     added_by: Mapped[str] = mapped_column(String(200))
+    # The case these media were reported in (a hash-only report); a later upload that matches
+    # joins that case while it waits for a decision, so the reporter sees it too.
+    case_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     bank: Mapped[Bank] = relationship(lazy="joined")
 
