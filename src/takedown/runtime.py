@@ -90,6 +90,8 @@ class Runtime:
             if self.engine.dialect.name == "sqlite":
                 # An embedded database has one process: leases left by a killed run are stale.
                 self.worker.release_leases()
+            else:
+                self.worker.release_orphaned_leases()
             self._thread = self.worker.start_thread(
                 self.settings.worker_poll_seconds, self.settings.sweep_interval_seconds
             )

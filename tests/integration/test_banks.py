@@ -178,3 +178,30 @@ def test_per_bank_threshold_narrows_pdq_matches(api: Api) -> None:
         "/v1/match", json={"signal": "pdq", "value": PDQ}, headers=api.key("admin")
     ).json()
     assert exact["matches"][0]["distance"] == 0
+
+
+def test_a_retired_hash_stops_acting_and_banking_it_again_revives_it(api: Api) -> None:
+    from takedown.services import banks as bank_service
+    from takedown.services.banks import HashEntry
+
+    md5 = "ab" * 16
+    with api.runtime.transaction() as session:
+        now = api.runtime.clock.now()
+        bank = bank_service.ensure_bank(session, "b-retire", "block", True, "test", "t", now)
+        bank_service.add_hashes(session, bank, [HashEntry("md5", md5, None, "case_a")], "t", now)
+    assert api.register("x-1", md5=md5)["verdict"] == "block"
+    with api.runtime.transaction() as session:
+        bank = bank_service.get_bank(session, "b-retire")
+        assert (
+            bank_service.retire_case_hashes(session, bank, "case_a", api.runtime.clock.now()) == 1
+        )
+    assert api.register("x-2", md5=md5)["verdict"] == "allow"
+    matched = api.client.post(
+        "/v1/match", json={"signal": "md5", "value": md5}, headers=api.key("platform")
+    ).json()
+    assert matched == {"matches": []}
+    with api.runtime.transaction() as session:
+        bank = bank_service.get_bank(session, "b-retire")
+        now = api.runtime.clock.now()
+        bank_service.add_hashes(session, bank, [HashEntry("md5", md5, None, "case_b")], "t", now)
+    assert api.register("x-3", md5=md5)["verdict"] == "block"

@@ -389,6 +389,8 @@ def test_a_removal_reversed_on_appeal_restores_the_item_and_the_account(api: Api
     content = api.case(case_id)["content"][0]
     account = content["account_id"]
     assert content["state"] == "removed"
+    signals = {k: v for k, v in content["signals"].items() if k in ("md5", "sha256")}
+    assert api.register("p-again", account_id="acct-other", **signals)["verdict"] == "block"
     appeal = api.client.post(
         "/v1/content/p-1/appeal", json={"statement": "mine"}, headers=api.key("platform")
     )
@@ -398,6 +400,8 @@ def test_a_removal_reversed_on_appeal_restores_the_item_and_the_account(api: Api
     decide(api, case_id, "lead-3", "lead", "not_violating", "none")
     case = api.case(case_id)
     assert case["content"][0]["state"] == "visible"
+    # The media are no longer banked: a new upload of them is allowed again.
+    assert api.register("p-third", account_id="acct-third", **signals)["verdict"] == "allow"
     actions = [e["data"]["action"] for e in events_of(api, case_id, "action")]
     assert actions.count("restored") == 1 and actions.count("account_restored") == 1
     with api.runtime.transaction() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -179,3 +180,41 @@ def test_leases_left_by_a_killed_worker_are_released_on_start(
     assert api.runtime.worker.release_leases() == len(leased)
     assert api.runtime.worker.drain() >= 1
     assert len(receiver.wait_for(1, 5)) == 1
+
+
+def test_only_leases_of_dead_processes_on_this_host_are_released(
+    api: Api, receiver: WebhookReceiver, clock: ManualClock
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(gone.stdout)  # a process that has exited
+    host = socket.gethostname()
+    hook(api, receiver)
+    for n in range(3):
+        api.register(f"p-{n}", account_id=f"acct-{n}")
+        api.report(content_id=f"p-{n}", **VICTIM)
+    holders = [
+        f"{host}:{dead_pid}:aaaa",
+        f"{host}:{os.getpid()}:bbbb",
+        f"elsewhere:{dead_pid}:cccc",
+    ]
+    with api.runtime.transaction() as session:
+        pending = list(
+            session.scalars(select(OutboxJob).where(OutboxJob.kind == "webhook.deliver"))
+        )
+        assert len(pending) == 3
+        for job, holder in zip(pending, holders, strict=True):
+            job.locked_until = clock.now() + timedelta(seconds=60)
+            job.locked_by = holder
+    assert api.runtime.worker.release_orphaned_leases() == 1
+    with api.runtime.transaction() as session:
+        left = {j.locked_by for j in session.scalars(select(OutboxJob)) if j.locked_until}
+    assert left == set(holders[1:])

@@ -53,6 +53,7 @@ def worker_command(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
+    rt.worker.release_orphaned_leases()
     try:
         rt.worker.run_forever(rt.settings.worker_poll_seconds, rt.settings.sweep_interval_seconds)
     except KeyboardInterrupt:

@@ -8,8 +8,11 @@ mid-job leaves a lease that expires, and the job runs again: handlers are idempo
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +37,22 @@ PeriodicTask = Callable[[Session, datetime], object]
 
 # Longer than any handler may take (webhook timeout 10 s); a dead worker's jobs wait this long.
 LEASE = timedelta(seconds=60)
+
+
+def _alive(pid_text: str) -> bool:
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class Worker:
         self.handlers.setdefault(
             WEBHOOK_DELIVERY, lambda s, p, now: deliver_webhook(s, p, now, self.http)
         )
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
 
@@ -124,6 +144,7 @@ class Worker:
             jobs = list(session.scalars(query))
             for job in jobs:
                 job.locked_until = now + LEASE
+                job.locked_by = self.worker_id
             return [job.id for job in jobs]
 
     def _run(self, job_id: int) -> None:
@@ -142,6 +163,7 @@ class Worker:
                 job.attempts += 1
                 job.done_at = now
                 job.locked_until = None
+                job.locked_by = None
                 job.last_error = None
             if self.on_job:
                 self.on_job(job.kind, "done")
@@ -155,6 +177,7 @@ class Worker:
             job.attempts += 1
             job.last_error = error
             job.locked_until = None
+            job.locked_by = None
             policy = self.retry.get(job.kind, RetryPolicy())
             retry_at = policy.next_attempt(job.attempts, job.created_at, now)
             if retry_at is None:
@@ -175,6 +198,29 @@ class Worker:
         if self.on_job:
             self.on_job(kind, "failed" if status == "pending" else status)
 
+    def release_orphaned_leases(self) -> int:
+        """Free leases held by dead processes on this host (a worker killed mid-job), so their
+        jobs run now rather than when the lease runs out. Other hosts' leases are left alone:
+        their holders may be alive."""
+        host = socket.gethostname() + ":"
+        with transaction(self.sessions) as session:
+            held = list(
+                session.scalars(
+                    select(OutboxJob).where(
+                        OutboxJob.status == "pending",
+                        OutboxJob.locked_until.isnot(None),
+                        OutboxJob.locked_by.startswith(host, autoescape=True),
+                    )
+                )
+            )
+            freed = 0
+            for job in held:
+                if not _alive(str(job.locked_by)[len(host) :].split(":", 1)[0]):
+                    job.locked_until = None
+                    job.locked_by = None
+                    freed += 1
+            return freed
+
     def release_leases(self) -> int:
         """Free jobs leased by a process that died mid-job, so they run now, not at expiry."""
         with transaction(self.sessions) as session:
@@ -187,6 +233,7 @@ class Worker:
             )
             for job in jobs:
                 job.locked_until = None
+                job.locked_by = None
             return len(jobs)
 
     # -- running in the background -----------------------------------------------------------

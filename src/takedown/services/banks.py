@@ -186,17 +186,25 @@ def digest(value: str) -> str:
 def add_hashes(
     session: Session, bank: Bank, entries: list[HashEntry], actor: str, now: datetime
 ) -> AddResult:
-    """Store the entries not already in the bank and queue the retroactive scan for them."""
+    """Store the entries not already in the bank and queue the retroactive scan for them.
+
+    An entry that was retired (its decision reversed) and is banked again acts again.
+    """
     wanted = {(e.signal, digest(e.value)): e for e in entries}
     existing = {
-        (signal, value_digest)
-        for signal, value_digest in session.execute(
-            select(BankHash.signal, BankHash.digest).where(
+        (row.signal, row.digest): row
+        for row in session.scalars(
+            select(BankHash).where(
                 BankHash.bank_id == bank.id,
                 BankHash.digest.in_(sorted({d for _, d in wanted})),
             )
         )
     }
+    for key, row in existing.items():
+        if row.retired_at is not None and key in wanted:
+            row.retired_at = None
+            row.case_id = wanted[key].case_id
+            row.note = wanted[key].note
     rows = [
         BankHash(
             bank_id=bank.id,
@@ -219,6 +227,34 @@ def add_hashes(
     return AddResult(added=len(rows), duplicates=len(entries) - len(rows), hash_ids=ids)
 
 
+def retire_case_hashes(session: Session, bank: Bank, case_id: str, now: datetime) -> int:
+    """Stop acting on the hashes a case put in this bank (its decision was reversed)."""
+    rows = list(
+        session.scalars(
+            select(BankHash).where(
+                BankHash.bank_id == bank.id,
+                BankHash.case_id == case_id,
+                BankHash.retired_at.is_(None),
+            )
+        )
+    )
+    for row in rows:
+        row.retired_at = now
+    return len(rows)
+
+
+def retired_hash_ids(session: Session, hash_ids: list[int]) -> set[int]:
+    """Which of these bank entries no longer act. Every process's index keeps retired rows,
+    so matches are checked here, against the database that all of them share."""
+    if not hash_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(BankHash.id).where(BankHash.id.in_(hash_ids), BankHash.retired_at.isnot(None))
+        )
+    )
+
+
 def ensure_bank(
     session: Session,
     name: str,
@@ -234,7 +270,13 @@ def ensure_bank(
 
 
 def bank_items(
-    session: Session, bank: Bank, items: list[ContentItem], note: str, actor: str, now: datetime
+    session: Session,
+    bank: Bank,
+    items: list[ContentItem],
+    note: str,
+    actor: str,
+    now: datetime,
+    case_id: str | None = None,
 ) -> AddResult:
     """Add the stored signals of these items to the bank (a confirmed case's media, so new
     uploads of it are refused: DESIGN rule 6). Low-quality PDQ hashes are left out."""
@@ -245,7 +287,7 @@ def bank_items(
                 continue
             if s.signal == "pdq" and s.quality is not None and s.quality < 50:
                 continue
-            entries.append(HashEntry(s.signal, s.value, f"{note} ({item.content_id})"))
+            entries.append(HashEntry(s.signal, s.value, f"{note} ({item.content_id})", case_id))
     if not entries:
         return AddResult(0, 0, [])
     return add_hashes(session, bank, entries, actor, now)

@@ -32,6 +32,7 @@ from takedown.services.cases import link_item
 from takedown.services.installation import settings_of
 from takedown.services.matching import scan_for_copies
 from takedown.services.restriction import remove_item
+from takedown.store.banks import Bank
 from takedown.store.models import Account, Case, CaseEvent, CaseItem, ContentItem, ContentSignal
 
 EXACT_SIGNALS = ("md5", "sha256")
@@ -62,6 +63,9 @@ def apply_final_decision(
             restore_item(session, case, link.item, actor, now)
         for account_id in sorted(_suspended_by(session, case)):
             restore_account(session, case, account_id, actor, now)
+        internal = session.scalars(select(Bank).where(Bank.name == INTERNAL_CSAM_BANK)).first()
+        if internal is not None:
+            banks.retire_case_hashes(session, internal, case.id, now)
     take_it_down.stop_clock(case, now)
     evidence.update_retention(session, [link.item_id for link in case.links], now, deciding=case)
 
@@ -286,4 +290,5 @@ def bank_case_media(session: Session, case: Case, actor: str, now: datetime) -> 
         now,
     )
     items = [link.item for link in case.links]
-    return banks.bank_items(session, bank, items, f"confirmed in case {case.id}", actor, now).added
+    note = f"confirmed in case {case.id}"
+    return banks.bank_items(session, bank, items, note, actor, now, case_id=case.id).added

@@ -30,7 +30,7 @@ from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
 from takedown.outbox.queue import enqueue
-from takedown.services import case_log
+from takedown.services import banks, case_log
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
 from takedown.services.restriction import remove_item, restrict_item
@@ -172,6 +172,13 @@ def match_report(
     return report
 
 
+def live_bank_matches(session: Session, matcher: Matcher, query: MediaQuery) -> list[BankMatch]:
+    """The index's bank matches less the entries retired since (a reversed decision)."""
+    found = matcher.match_banks(query)
+    retired = banks.retired_hash_ids(session, [m.entry.hash_id for m in found])
+    return [m for m in found if m.entry.hash_id not in retired]
+
+
 def case_for_match(
     session: Session,
     effect: MatchEffect,
@@ -273,7 +280,7 @@ def screen_upload(
         ids_in_case = {link.item_id for link in copy_case.links}
         nearest = min((m for i, m in by_item.items() if i in ids_in_case), key=lambda m: m.distance)
         join_case(session, copy_case, item, copy_reason(nearest), now)
-    bank_matches = matcher.match_banks(query)
+    bank_matches = live_bank_matches(session, matcher, query)
     case = apply_bank_matches(session, [(item, m) for m in bank_matches], now, at_upload=True)
     return Screening(
         [
@@ -435,7 +442,7 @@ def matches_of(session: Session, item: ContentItem) -> list[dict[str, Any]]:
     """The bank matches of an item already registered, as the first answer gave them
     (registering again is idempotent)."""
     matcher = refreshed(session)
-    found = matcher.match_banks(MediaQuery.of_item(item))
+    found = live_bank_matches(session, matcher, MediaQuery.of_item(item))
     cases = open_cases_of(session, [item.id])
     if not cases:
         from takedown.services.cases import case_for_item

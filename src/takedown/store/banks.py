@@ -48,6 +48,9 @@ class BankHash(Base):
     # The case these media were reported in (a hash-only report); a later upload that matches
     # joins that case while it waits for a decision, so the reporter sees it too.
     case_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Set when the decision that banked this hash is reversed on appeal: the row stays (the
+    # index only grows) but no longer acts. Banking the same hash again brings it back.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     bank: Mapped[Bank] = relationship(lazy="joined")
 

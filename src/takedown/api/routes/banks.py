@@ -17,6 +17,7 @@ from takedown.services import banks
 from takedown.services.access import Principal, Role
 from takedown.services.errors import Invalid
 from takedown.services.match_index import MediaQuery
+from takedown.services.matching import live_bank_matches
 
 router = APIRouter(tags=["banks"])
 
@@ -175,7 +176,7 @@ def post_match(
         raise Invalid(str(exc), "invalid_hash") from None
     with rt.sessions() as session:  # read-only: nothing to commit
         rt.matcher.refresh(session)
-    found = rt.matcher.match_banks(MediaQuery.of_hash(signal, value))
+        found = live_bank_matches(session, rt.matcher, MediaQuery.of_hash(signal, value))
     return {
         "matches": [
             {"bank": m.entry.bank, "signal": m.signal, "distance": m.distance} for m in found
