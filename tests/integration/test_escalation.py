@@ -12,11 +12,7 @@ from tests.support.receiver import WebhookReceiver
 def test_undecided_p0_escalates_at_30_minutes_and_breaches_at_60(
     api: Api, clock: ManualClock, receiver: WebhookReceiver
 ) -> None:
-    api.client.post(
-        "/v1/webhooks",
-        json={"url": receiver.url, "secret": receiver.secret},
-        headers=api.key("platform"),
-    )
+    api.webhook(receiver)
     api.register("p-1")
     out = api.report(
         content_id="p-1",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from takedown.store.models import Case, Report
-from tests.support.banks import content, count, mirrored, png, uploaded, webhook
+from tests.support.banks import content, count, mirrored, png, uploaded
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver
 
@@ -13,7 +13,7 @@ from tests.support.receiver import WebhookReceiver
 def test_a_hash_report_restricts_and_lists_every_stored_match(
     api: Api, receiver: WebhookReceiver
 ) -> None:
-    webhook(api, receiver)
+    api.webhook(receiver)
     original = uploaded(api, "a", png(50))
     uploaded(api, "a-mirror", mirrored(50), account_id="acct-2")
     uploaded(api, "other", png(51))

@@ -12,7 +12,6 @@ from tests.support.banks import (
     png,
     resized_jpeg,
     uploaded,
-    webhook,
 )
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver
@@ -21,7 +20,7 @@ from tests.support.receiver import WebhookReceiver
 def test_a_hash_added_to_a_child_safety_bank_restricts_every_stored_copy_in_one_case(
     api: Api, receiver: WebhookReceiver
 ) -> None:
-    webhook(api, receiver)
+    api.webhook(receiver)
     original = uploaded(api, "orig", png(1))
     uploaded(api, "copy-mirrored", mirrored(1), account_id="acct-2")
     uploaded(api, "copy-small", resized_jpeg(1), account_id="acct-3")

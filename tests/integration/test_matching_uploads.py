@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from takedown.store.models import ContentItem
-from tests.support.banks import add_hashes, content, count, make_bank, upload, webhook
+from tests.support.banks import add_hashes, content, count, make_bank, upload
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver
 from tests.support.synthetic_media import scene_frames, video_bytes
@@ -59,7 +59,7 @@ def test_hostile_uploads_get_a_4xx_and_leave_nothing_behind(api: Api, case: str)
 def test_a_video_is_held_hashed_by_a_job_and_released_by_webhook(
     api: Api, receiver: WebhookReceiver
 ) -> None:
-    webhook(api, receiver)
+    api.webhook(receiver)
     clip = video_bytes(scene_frames(40, seconds=3, fps=4), fps=4)
     response = upload(api, "vid", clip, name="clip.mp4")
     assert response.status_code == 200, response.text
@@ -85,7 +85,7 @@ def test_a_video_is_held_hashed_by_a_job_and_released_by_webhook(
 def test_a_video_matching_a_banked_clip_is_restricted_by_webhook(
     api: Api, receiver: WebhookReceiver
 ) -> None:
-    webhook(api, receiver)
+    api.webhook(receiver)
     make_bank(api, "csam-test", action="hold", child_safety=True)
     frames = list(scene_frames(41, seconds=6, fps=2))
     upload(api, "first", video_bytes(frames, fps=2), name="a.mp4")

@@ -22,16 +22,6 @@ VICTIM = {
 }
 
 
-def hook(api: Api, receiver: WebhookReceiver) -> str:
-    response = api.client.post(
-        "/v1/webhooks",
-        json={"url": receiver.url, "secret": receiver.secret},
-        headers=api.key("platform"),
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["id"]  # type: ignore[no-any-return]
-
-
 def jobs(api: Api) -> list[OutboxJob]:
     with api.runtime.transaction() as session:
         # Webhook deliveries only: hiding content also queues its evidence copy (issue 5).
@@ -42,7 +32,7 @@ def jobs(api: Api) -> list[OutboxJob]:
 def test_restriction_is_delivered_signed_with_the_event_id(
     api: Api, receiver: WebhookReceiver
 ) -> None:
-    hook(api, receiver)
+    api.webhook(receiver)
     api.register("p-1", account_id="acct-9")
     out = api.report(content_id="p-1", **VICTIM)
     api.runtime.worker.drain()
@@ -76,7 +66,7 @@ def test_failures_are_retried_with_exponential_backoff_and_the_same_id(
     api: Api, receiver: WebhookReceiver, clock: ManualClock
 ) -> None:
     receiver.fail_first = 3
-    hook(api, receiver)
+    api.webhook(receiver)
     api.register("p-1")
     api.report(content_id="p-1", **VICTIM)
     api.runtime.worker.drain()
@@ -103,7 +93,7 @@ def test_deliveries_keep_trying_for_72_hours_then_stop(
     api: Api, receiver: WebhookReceiver, clock: ManualClock
 ) -> None:
     receiver.fail_first = 10**6
-    hook(api, receiver)
+    api.webhook(receiver)
     api.register("p-1")
     api.report(content_id="p-1", **VICTIM)
     start = clock.now()
@@ -124,10 +114,10 @@ def test_deliveries_keep_trying_for_72_hours_then_stop(
 
 
 def test_an_event_is_queued_once_per_endpoint(api: Api, receiver: WebhookReceiver) -> None:
-    hook(api, receiver)
+    api.webhook(receiver)
     second = WebhookReceiver(secret="another-secret-value")
     try:
-        hook(api, second)
+        api.webhook(second)
         api.register("p-1")
         api.report(content_id="p-1", **VICTIM)
         api.report(content_id="p-1", **VICTIM)  # already restricted: no second restriction
@@ -157,7 +147,7 @@ def test_bad_webhook_registrations_are_refused(api: Api) -> None:
 
 
 def test_body_is_the_same_bytes_on_every_attempt(api: Api, receiver: WebhookReceiver) -> None:
-    hook(api, receiver)
+    api.webhook(receiver)
     api.register("p-1")
     api.report(content_id="p-1", **VICTIM)
     [job] = jobs(api)
@@ -170,7 +160,7 @@ def test_body_is_the_same_bytes_on_every_attempt(api: Api, receiver: WebhookRece
 def test_leases_left_by_a_killed_worker_are_released_on_start(
     api: Api, receiver: WebhookReceiver, clock: ManualClock
 ) -> None:
-    hook(api, receiver)
+    api.webhook(receiver)
     api.register("p-1")
     api.report(content_id="p-1", **VICTIM)
     leased = api.runtime.worker._lease(clock.now())  # a worker takes the jobs, then dies
@@ -197,7 +187,7 @@ def test_only_leases_of_dead_processes_on_this_host_are_released(
     )
     dead_pid = int(gone.stdout)  # a process that has exited
     host = socket.gethostname()
-    hook(api, receiver)
+    api.webhook(receiver)
     for n in range(3):
         api.register(f"p-{n}", account_id=f"acct-{n}")
         api.report(content_id=f"p-{n}", **VICTIM)

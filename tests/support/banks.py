@@ -8,7 +8,6 @@ from PIL import Image, ImageOps
 from sqlalchemy import func, select
 
 from tests.support.factories import Api
-from tests.support.receiver import WebhookReceiver
 from tests.support.synthetic_media import encoded, synthetic_image
 
 
@@ -61,15 +60,6 @@ def add_hashes(api: Api, bank: str, *hashes: dict[str, Any]) -> dict[str, Any]:
     )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
-
-
-def webhook(api: Api, receiver: WebhookReceiver) -> None:
-    response = api.client.post(
-        "/v1/webhooks",
-        json={"url": receiver.url, "secret": receiver.secret},
-        headers=api.key("platform"),
-    )
-    assert response.status_code == 201, response.text
 
 
 def count(api: Api, model: Any) -> int:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from takedown.runtime import Runtime
 from takedown.services.access import create_api_key
+from tests.support.receiver import WebhookReceiver
 
 
 @dataclass
@@ -48,6 +49,16 @@ class Api:
         response = self.client.post("/v1/reports", json=body)
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
+
+    def webhook(self, receiver: WebhookReceiver) -> str:
+        """Register `receiver` as the platform's webhook endpoint; returns the webhook id."""
+        response = self.client.post(
+            "/v1/webhooks",
+            json={"url": receiver.url, "secret": receiver.secret},
+            headers=self.key("platform"),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"]  # type: ignore[no-any-return]
 
     def case(self, case_id: str) -> dict[str, Any]:
         response = self.client.get(f"/v1/cases/{case_id}", headers=self.key("reviewer"))

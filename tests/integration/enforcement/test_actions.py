@@ -38,11 +38,7 @@ def test_other_policies_give_strikes_and_suspend_at_the_threshold(api: Api) -> N
 
 
 def test_not_violating_restores_what_was_hidden(api: Api, receiver: WebhookReceiver) -> None:
-    api.client.post(
-        "/v1/webhooks",
-        json={"url": receiver.url, "secret": receiver.secret},
-        headers=api.key("platform"),
-    )
+    api.webhook(receiver)
     api.register("p-1", account_id="acct-a")
     report = api.report(
         content_id="p-1",

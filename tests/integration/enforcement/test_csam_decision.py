@@ -40,11 +40,7 @@ def two_copies(api: Api, media: MediaHost) -> tuple[bytes, dict[str, str]]:
 def test_csam_removes_both_copies_suspends_both_accounts_and_files_once(
     api: Api, ncmec: FakeCyberTipline, media: MediaHost, receiver: WebhookReceiver
 ) -> None:
-    api.client.post(
-        "/v1/webhooks",
-        json={"url": receiver.url, "secret": receiver.secret},
-        headers=api.key("platform"),
-    )
+    api.webhook(receiver)
     picture, report = two_copies(api, media)
     case_id = report["case_id"]
     assert content_state(api, "p-1") == "restricted"
