@@ -60,48 +60,53 @@ def rate_limit_storage(uri: str) -> Storage:
     return storage
 
 
-class PublicRateLimit:
-    """Per-address limit on the public endpoints (`TAKEDOWN_REPORT_RATE_LIMIT`)."""
+class RateLimit:
+    """A moving-window limit per key in one scope; over it, a 429 that says when to retry."""
+
+    scope = ""
+    refusal = ""
 
     def __init__(self, limit: str, storage: Storage | None = None) -> None:
         self.item = parse(limit)
         self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
 
-    def __call__(self, request: Request) -> None:
-        key = client_address(request)
-        if not self.limiter.hit(self.item, "public", key):
-            retry = max(1, int(self.item.get_expiry()))
+    def hit(self, key: str) -> None:
+        if not self.limiter.hit(self.item, self.scope, key):
             raise ApiError(
                 429,
                 "rate_limited",
-                "too many requests from this address; try again shortly",
-                {"Retry-After": str(retry)},
+                self.refusal,
+                {"Retry-After": str(max(1, int(self.item.get_expiry())))},
             )
+
+
+class PublicRateLimit(RateLimit):
+    """Per-address limit on the public endpoints (`TAKEDOWN_REPORT_RATE_LIMIT`)."""
+
+    scope = "public"
+    refusal = "too many requests from this address; try again shortly"
+
+    def __call__(self, request: Request) -> None:
+        self.hit(client_address(request))
 
 
 def public_rate_limit(request: Request) -> None:
     request.app.state.public_limit(request)
 
 
-class ReporterRateLimit:
+class ReporterRateLimit(RateLimit):
     """Per-reporter limit (`TAKEDOWN_REPORTER_RATE_LIMIT`) across addresses.
 
     Only reporters known by an account or an email are counted here: an anonymous reporter's
     key is their address, which the per-address limit already covers.
     """
 
-    def __init__(self, limit: str, storage: Storage | None = None) -> None:
-        self.item = parse(limit)
-        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+    scope = "reporter"
+    refusal = "too many reports from this reporter; try again later"
 
     def check(self, reporter: str, identified: bool) -> None:
-        if identified and not self.limiter.hit(self.item, "reporter", reporter):
-            raise ApiError(
-                429,
-                "rate_limited",
-                "too many reports from this reporter; try again later",
-                {"Retry-After": str(max(1, int(self.item.get_expiry())))},
-            )
+        if identified:
+            self.hit(reporter)
 
 
 def reporter_rate_limit(request: Request, reporter: str, identified: bool) -> None:

@@ -203,38 +203,30 @@ class Worker:
         jobs run now rather than when the lease runs out. Other hosts' leases are left alone:
         their holders may be alive."""
         host = socket.gethostname() + ":"
+        return self._release(
+            lambda holder: (
+                holder.startswith(host) and not _alive(holder[len(host) :].split(":", 1)[0])
+            )
+        )
+
+    def release_leases(self) -> int:
+        """Free jobs leased by a process that died mid-job, so they run now, not at expiry."""
+        return self._release(lambda holder: True)
+
+    def _release(self, stale: Callable[[str], bool]) -> int:
         with transaction(self.sessions) as session:
-            held = list(
-                session.scalars(
-                    select(OutboxJob).where(
-                        OutboxJob.status == "pending",
-                        OutboxJob.locked_until.isnot(None),
-                        OutboxJob.locked_by.startswith(host, autoescape=True),
-                    )
+            held = session.scalars(
+                select(OutboxJob).where(
+                    OutboxJob.status == "pending", OutboxJob.locked_until.isnot(None)
                 )
             )
             freed = 0
             for job in held:
-                if not _alive(str(job.locked_by)[len(host) :].split(":", 1)[0]):
+                if stale(job.locked_by or ""):
                     job.locked_until = None
                     job.locked_by = None
                     freed += 1
             return freed
-
-    def release_leases(self) -> int:
-        """Free jobs leased by a process that died mid-job, so they run now, not at expiry."""
-        with transaction(self.sessions) as session:
-            jobs = list(
-                session.scalars(
-                    select(OutboxJob).where(
-                        OutboxJob.status == "pending", OutboxJob.locked_until.isnot(None)
-                    )
-                )
-            )
-            for job in jobs:
-                job.locked_until = None
-                job.locked_by = None
-            return len(jobs)
 
     # -- running in the background -----------------------------------------------------------
 
