@@ -131,6 +131,25 @@ def api(runtime: Runtime) -> Iterator[Api]:
 
 
 @pytest.fixture
+def proxied_api(settings: Settings, clock: ManualClock) -> Iterator[Api]:
+    """The API behind a trusted proxy on 127.0.0.1 (TAKEDOWN_TRUSTED_PROXIES): each request's
+    X-Forwarded-For says which client sent it, so tests can report from many networks."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from takedown.api.app import create_app
+
+    rt = Runtime.build(replace(settings, trusted_proxies="127.0.0.1"), clock, migrate=False)
+    try:
+        app = create_app(rt, run_worker=False)
+        with TestClient(app, client=("127.0.0.1", 50000)) as client:
+            yield Api(client, rt)
+    finally:
+        rt.close()
+
+
+@pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
     r = WebhookReceiver(secret="whsec-test-0123456789")
     yield r

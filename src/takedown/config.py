@@ -23,6 +23,15 @@ class Settings:
     # pages allowed to embed the report form, and SMTP for reporters' update emails (off when
     # no host is set).
     reporter_rate_limit: str = "60/hour"
+    # Who counts as a reporter, and limits (issue 10 findings 2, 3, 5, 6; issue 13 item 1):
+    # proxies whose X-Forwarded-For is believed (none by default: the peer is the client), the
+    # child-safety reports' own per-address budget, how many items one hash-only report may
+    # hide at once, and the staff log-in throttle.
+    trusted_proxies: str = ""
+    child_safety_rate_limit: str = "30/hour"
+    hash_report_restrict_max: int = 5
+    login_failures_free: int = 5
+    login_address_failures_free: int = 20
     report_frame_ancestors: str = "*"
     smtp_host: str = ""
     smtp_port: int = 25
@@ -64,6 +73,11 @@ class Settings:
             report_rate_limit=_env("REPORT_RATE_LIMIT", "20/minute"),
             rate_limit_storage=_env("RATE_LIMIT_STORAGE", "memory://"),
             reporter_rate_limit=_env("REPORTER_RATE_LIMIT", "60/hour"),
+            trusted_proxies=_env("TRUSTED_PROXIES", ""),
+            child_safety_rate_limit=_env("CHILD_SAFETY_RATE_LIMIT", "30/hour"),
+            hash_report_restrict_max=int(_env("HASH_REPORT_RESTRICT_MAX", "5")),
+            login_failures_free=int(_env("LOGIN_FAILURES_FREE", "5")),
+            login_address_failures_free=int(_env("LOGIN_ADDRESS_FAILURES_FREE", "20")),
             report_frame_ancestors=_env("REPORT_FRAME_ANCESTORS", "*"),
             smtp_host=_env("SMTP_HOST", ""),
             smtp_port=int(_env("SMTP_PORT", "25")),

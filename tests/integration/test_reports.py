@@ -53,7 +53,7 @@ def test_reports_on_the_same_item_join_one_case(api: Api) -> None:
 def test_duplicate_reports_by_one_reporter_do_not_raise_priority(api: Api) -> None:
     api.register("p-1")
     outs = [
-        api.report(content_id="p-1", category="harassment", reporter_account_id="same")
+        api.forward(content_id="p-1", category="harassment", reporter_account_id="same")
         for _ in range(4)
     ]
     assert [o["priority"] for o in outs] == ["P2"] * 4
@@ -61,9 +61,9 @@ def test_duplicate_reports_by_one_reporter_do_not_raise_priority(api: Api) -> No
 
 def test_the_third_distinct_reporter_raises_priority_one_level(api: Api) -> None:
     api.register("p-1")
-    a = api.report(content_id="p-1", category="harassment", reporter_account_id="a")
+    a = api.forward(content_id="p-1", category="harassment", reporter_account_id="a")
     b = api.report(content_id="p-1", category="harassment", contact_email="b@example.org")
-    c = api.report(content_id="p-1", category="harassment", reporter_account_id="c")
+    c = api.forward(content_id="p-1", category="harassment", reporter_account_id="c")
     assert [a["priority"], b["priority"], c["priority"]] == ["P2", "P2", "P1"]
     case = api.case(c["case_id"])
     assert case["priority"] == "P1"

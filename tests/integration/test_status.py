@@ -64,9 +64,9 @@ def test_unknown_status_token_is_a_404_in_the_error_shape(api: Api) -> None:
 
 def test_a_raised_priority_tells_the_new_deadline_in_plain_words(api: Api) -> None:
     api.register("p-1")
-    mine = api.report(content_id="p-1", category="harassment", reporter_account_id="a")
-    api.report(content_id="p-1", category="harassment", reporter_account_id="b")
-    api.report(content_id="p-1", category="harassment", reporter_account_id="c")
+    mine = api.forward(content_id="p-1", category="harassment", reporter_account_id="a")
+    api.forward(content_id="p-1", category="harassment", reporter_account_id="b")
+    api.forward(content_id="p-1", category="harassment", reporter_account_id="c")
     messages = [u["message"] for u in api.status(mine["status_token"])["updates"]]
     raised = [m for m in messages if "raised to P1" in m]
     assert raised == [

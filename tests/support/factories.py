@@ -44,11 +44,19 @@ class Api:
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
 
-    def report(self, **fields: Any) -> dict[str, Any]:
+    def report(self, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
         body = {"category": "child_sexual_exploitation", "reporter_role": "third_party", **fields}
-        response = self.client.post("/v1/reports", json=body)
+        response = self.client.post("/v1/reports", json=body, headers=headers)
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
+
+    def report_from(self, address: str, **fields: Any) -> dict[str, Any]:
+        """A key-less report from `address`, as a trusted proxy in front says (`proxied_api`)."""
+        return self.report(headers={"X-Forwarded-For": address}, **fields)
+
+    def forward(self, **fields: Any) -> dict[str, Any]:
+        """A report the platform forwards with its key: its reporter_account_id is believed."""
+        return self.report(headers=self.key("platform"), **fields)
 
     def webhook(self, receiver: WebhookReceiver) -> str:
         """Register `receiver` as the platform's webhook endpoint; returns the webhook id."""

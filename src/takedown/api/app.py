@@ -10,7 +10,13 @@ from fastapi.staticfiles import StaticFiles
 
 from takedown import __version__
 from takedown.api import errors
-from takedown.api.deps import PublicRateLimit, ReporterRateLimit, rate_limit_storage
+from takedown.api.deps import (
+    ChildSafetyRateLimit,
+    PublicRateLimit,
+    ReporterRateLimit,
+    rate_limit_storage,
+)
+from takedown.api.proxies import TrustedProxies
 from takedown.api.routes import banks as bank_routes
 from takedown.api.routes import (
     cases,
@@ -45,9 +51,11 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = rt
+    app.state.trusted_proxies = TrustedProxies.parse(rt.settings.trusted_proxies)
     counts = rate_limit_storage(rt.settings.rate_limit_storage)
     app.state.public_limit = PublicRateLimit(rt.settings.report_rate_limit, counts)
     app.state.reporter_limit = ReporterRateLimit(rt.settings.reporter_rate_limit, counts)
+    app.state.child_safety_limit = ChildSafetyRateLimit(rt.settings.child_safety_rate_limit, counts)
     errors.install(app)
     for module in (content, reports, webhooks, cases, operations, evidence):
         app.include_router(module.router)

@@ -10,6 +10,7 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from takedown.api.errors import ApiError
+from takedown.api.proxies import TrustedProxies
 from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role, principal_for_key
 
@@ -19,7 +20,10 @@ def runtime(request: Request) -> Runtime:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address, as the trusted-proxy rule decides it (api.proxies)."""
+    peer = request.client.host if request.client else "unknown"
+    proxies: TrustedProxies = getattr(request.app.state, "trusted_proxies", TrustedProxies())
+    return proxies.client(peer, request.headers.get("x-forwarded-for"))
 
 
 def principal(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
@@ -94,20 +98,17 @@ def public_rate_limit(request: Request) -> None:
     request.app.state.public_limit(request)
 
 
-class ReporterRateLimit(RateLimit):
-    """Per-reporter limit (`TAKEDOWN_REPORTER_RATE_LIMIT`) across addresses.
+class ChildSafetyRateLimit(RateLimit):
+    """Per-address budget of child-safety reports (`TAKEDOWN_CHILD_SAFETY_RATE_LIMIT`), apart
+    from every other report so that spam from a shared address cannot use it up."""
 
-    Only reporters known by an account or an email are counted here: an anonymous reporter's
-    key is their address, which the per-address limit already covers.
-    """
+    scope = "child_safety"
+    refusal = "too many child-safety reports from this address; try again shortly"
+
+
+class ReporterRateLimit(RateLimit):
+    """Per-reporter limit (`TAKEDOWN_REPORTER_RATE_LIMIT`) across addresses, for reports that
+    name an account or an email (api.intake charges it with services.reports.claim_key)."""
 
     scope = "reporter"
     refusal = "too many reports from this reporter; try again later"
-
-    def check(self, reporter: str, identified: bool) -> None:
-        if identified:
-            self.hit(reporter)
-
-
-def reporter_rate_limit(request: Request, reporter: str, identified: bool) -> None:
-    request.app.state.reporter_limit.check(reporter, identified)

@@ -85,7 +85,11 @@ def demo_command(
         takedown=TakedownClient(takedown_http, state.values["platform_key"]),
     )
     servers = [
-        _QuietServer(uvicorn.Config(create_app(rt), host=host, port=port, log_level="warning")),
+        _QuietServer(
+            uvicorn.Config(
+                create_app(rt), host=host, port=port, log_level="warning", proxy_headers=False
+            )
+        ),
         _QuietServer(
             uvicorn.Config(
                 create_platform_app(platform), host=host, port=platform_port, log_level="warning"

@@ -40,7 +40,15 @@ def serve(
         rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
     except Exception as exc:
         fail(f"cannot start: {exc}")
-    uvicorn.run(create_app(rt, run_worker=worker), host=host, port=port, log_level="info")
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; Takedown reads
+    # it itself, from TAKEDOWN_TRUSTED_PROXIES only (api.proxies).
+    uvicorn.run(
+        create_app(rt, run_worker=worker),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 @app.command("worker")

@@ -26,7 +26,7 @@ from takedown.domain.report_abuse import (
 from takedown.domain.take_it_down import is_removal_request
 from takedown.domain.triage import triage_report
 from takedown.domain.vocabulary import Category, EventType, Priority, ReporterRole
-from takedown.services import case_log, matching, take_it_down
+from takedown.services import case_log, corroboration, matching, take_it_down
 from takedown.services.cases import (
     case_for_item,
     cases_waiting_for,
@@ -55,6 +55,10 @@ class ReportInput:
     # A TAKE IT DOWN Act request (services.take_it_down); optional on every report.
     good_faith_statement: bool = False
     signature: str | None = None
+    # The platform key that forwarded the report; None for a key-less (public) report.
+    forwarded_by: str | None = None
+    # Accepted past its rate-limit budget (domain.report_budget): its own word hides nothing.
+    held_for_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,16 +75,36 @@ def hash_token(token: str) -> str:
 
 
 def reporter_key(secret: str, data: ReportInput, client: str) -> str:
-    """Who reported, as a keyed hash, so repeated reports by one person count once.
+    """Who reported, as a keyed hash, so that one reporter counts once (DESIGN rule 12).
 
-    Falls back to the client address for anonymous reports; the key is never reversible.
+    A key-less report counts as its client address, whatever account or email it claims: the
+    claim is kept on the report but is no person (three invented account ids from one address
+    hid an item, issue 10). Only the platform, forwarding with its key, vouches for an account;
+    a forwarded report that names none counts as the platform itself.
+    """
+    if data.forwarded_by is None:
+        basis = "client:" + client
+    elif data.reporter_account_id:
+        basis = "account:" + data.reporter_account_id
+    else:
+        basis = "platform:" + data.forwarded_by
+    return _keyed(secret, basis)
+
+
+def claim_key(secret: str, data: ReportInput) -> str | None:
+    """The reporter's account or email, as a keyed hash, for the per-reporter rate limit.
+
+    A claim does not make a second reporter, but one claimed name sending from many addresses
+    is still one sender to slow down.
     """
     if data.reporter_account_id:
-        basis = "account:" + data.reporter_account_id
-    elif data.contact_email:
-        basis = "email:" + data.contact_email.strip().lower()
-    else:
-        basis = "client:" + client
+        return _keyed(secret, "account:" + data.reporter_account_id)
+    if data.contact_email:
+        return _keyed(secret, "email:" + data.contact_email.strip().lower())
+    return None
+
+
+def _keyed(secret: str, basis: str) -> str:
     return hmac.new(secret.encode(), basis.encode(), hashlib.sha256).hexdigest()
 
 
@@ -139,6 +163,7 @@ def file_report(
         created_at=now,
         good_faith_statement=data.good_faith_statement,
         signature=data.signature,
+        forwarded_by=data.forwarded_by,
         case=case,
     )
     session.add(report)
@@ -160,6 +185,8 @@ def file_report(
             "depicts_minor": data.depicts_minor,
             "priority": triage.priority.value,
             "triage": triage.reason,
+            **({"forwarded": True} if data.forwarded_by else {}),
+            **({"held_for_review": True} if data.held_for_review else {}),
             **(
                 {"take_it_down": True, "removal_due_at": rfc3339(removal_due)}
                 if removal_due
@@ -176,9 +203,18 @@ def file_report(
     # looks at the case and its reporters first.
     raised_to_p0 = case.priority == Priority.P0 and case.child_safety
     burst = check_for_burst(session, case, now)
-    call = restriction_after_report(triage.restrict, case.restrict_required, raised_to_p0, burst)
+    restrict_by_report = triage.restrict and not data.held_for_review
+    # A bystander's child-safety report hides at once when an independent signal agrees
+    # (domain.corroboration); a burst of new reporters withholds agreement by their number.
+    agreed = corroboration.bystander_report_corroborated(session, case, triage)
+    if agreed is not None and agreed.by_reporters and burst:
+        agreed = None
+    call = restriction_after_report(
+        restrict_by_report or agreed is not None, case.restrict_required, raised_to_p0, burst
+    )
     if call.restrict:
-        restrict_case(session, case, "system", triage.reason, now)
+        reason = agreed.reason if agreed and not restrict_by_report else triage.reason
+        restrict_case(session, case, "system", reason, now)
     return ReportReceipt(report=report, case=case, item=item, status_token=token)
 
 
@@ -203,7 +239,7 @@ def check_for_burst(
             reporter_key=r.reporter_key,
             reported_at=r.created_at,
             first_seen_at=first_seen.get(r.reporter_key, r.created_at),
-            anonymous=r.reporter_account_id is None,
+            anonymous=r.forwarded_by is None or r.reporter_account_id is None,
         )
         for r in recent
     ]

@@ -135,6 +135,9 @@ class Report(Base):
     # electronic signature (migration 0004_enforcement). Optional on every other report.
     good_faith_statement: Mapped[bool] = mapped_column(Boolean, default=False)
     signature: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The platform key that forwarded the report (API.md, "Reports forwarded by the platform");
+    # only then is reporter_account_id more than a claim (migration 0006_intake).
+    forwarded_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     case: Mapped[Case] = relationship(back_populates="reports")
 

@@ -11,7 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from takedown.api.deps import client_address, public_rate_limit, reporter_rate_limit, runtime
+from takedown.api.deps import client_address, runtime
+from takedown.api.intake import admit_report
 from takedown.api.routes.reports import receipt_out
 from takedown.api.schemas import ReporterFields, ReportOut
 from takedown.runtime import Runtime
@@ -19,7 +20,7 @@ from takedown.services.banks import parse_json_hashes
 from takedown.services.hash_reports import file_hash_report
 from takedown.services.reports import ReportInput, reporter_key
 
-router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit)])
+router = APIRouter(tags=["public"])
 
 
 class HashIn(BaseModel):
@@ -53,8 +54,8 @@ def post_hash_report(
         contact_email=body.contact_email,
         reporter_account_id=body.reporter_account_id,
     )
+    data = admit_report(request, rt, data)
     reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
-    reporter_rate_limit(request, reporter, bool(data.reporter_account_id or data.contact_email))
     with rt.transaction() as session:
         receipt, matched = file_hash_report(
             session, rt.clock.now(), entries, data, reporter, rt.deadlines

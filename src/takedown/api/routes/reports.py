@@ -6,14 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from takedown.api.deps import client_address, public_rate_limit, reporter_rate_limit, runtime
+from takedown.api.deps import client_address, runtime
+from takedown.api.intake import admit_report, forwarding_platform
 from takedown.api.schemas import ReportIn, ReportOut, StatusOut
 from takedown.clock import rfc3339
 from takedown.runtime import Runtime
 from takedown.services.reports import ReportInput, ReportReceipt, file_report, reporter_key
 from takedown.services.status import status_for_token
 
-router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit)])
+# Rate limits are charged in take_report, once the report says which budget it belongs to.
+router = APIRouter(tags=["public"])
 
 
 def status_url(request: Request, rt: Runtime, token: str) -> str:
@@ -35,13 +37,15 @@ def receipt_out(request: Request, rt: Runtime, receipt: ReportReceipt) -> dict[s
 
 @router.post("/v1/reports", status_code=201, response_model=ReportOut)
 def post_report(body: ReportIn, request: Request, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
-    return take_report(request, rt, ReportInput(**body.model_dump()))
+    platform = forwarding_platform(request, rt)
+    data = ReportInput(**body.model_dump(), forwarded_by=platform.name if platform else None)
+    return take_report(request, rt, data)
 
 
 def take_report(request: Request, rt: Runtime, data: ReportInput) -> dict[str, Any]:
-    """File one public report (the JSON endpoint and the web form share this)."""
+    """File one report (the JSON endpoint and the web form share this); 429 past its budget."""
+    data = admit_report(request, rt, data)
     reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
-    reporter_rate_limit(request, reporter, bool(data.reporter_account_id or data.contact_email))
     with rt.transaction() as session:
         receipt = file_report(session, rt.clock.now(), data, reporter, rt.deadlines)
         out = receipt_out(request, rt, receipt)

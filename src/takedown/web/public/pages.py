@@ -166,14 +166,32 @@ async def report_submit(request: Request, rt: Runtime = Depends(runtime)) -> Res
         context = _form_context(request, rt, values, errors)
         return _page(request, rt, "public/report.html", context, status=422, embeddable=True)
     try:
-        public_rate_limit(request)
         out = take_report(request, rt, data)
     except ApiError as exc:
         if exc.status != 429:
             raise
-        return _page(request, rt, "public/slow_down.html", {}, status=429, embeddable=True)
+        return _limited_form(request, rt, values, exc)
     # Post/redirect/get: reloading the confirmation must not file the report twice.
     return RedirectResponse(f"/report/received/{out['status_token']}", status_code=303)
+
+
+def _limited_form(request: Request, rt: Runtime, values: dict[str, str], exc: ApiError) -> Response:
+    """A limited report comes back as the form, filled in, saying when to send it (DESIGN rule
+    13): never "go back and send it again" with the statement lost."""
+    retry_after = int((exc.headers or {}).get("Retry-After", "60"))
+    errors = {
+        "form": choices.N_(
+            "Many reports came from your network just now, so we could not take yours yet. "
+            "Everything you wrote is kept below."
+        )
+    }
+    context = {
+        **_form_context(request, rt, values, errors),
+        "retry_minutes": max(1, -(-retry_after // 60)),
+    }
+    response = _page(request, rt, "public/report.html", context, status=429, embeddable=True)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _status_context(request: Request, rt: Runtime, token: str) -> dict[str, Any] | None:
