@@ -74,6 +74,8 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
                 "depicts_minor": r.depicts_minor,
                 "statement": r.statement,
                 "priority": r.priority,
+                # Forwarded by the platform with its key: only then is the account believed.
+                "forwarded": r.forwarded_by is not None,
                 "created_at": rfc3339(r.created_at),
             }
             for r in case.reports

@@ -100,6 +100,9 @@ class EventType(StrEnum):
     MATCH = "match"
     # A burst of new reporters on one item, for a reviewer to look at the reporters first.
     REPORTERS_FLAGGED = "reporters_flagged"
+    # A hiding held back for a reviewer: one hash-only report matched more items than it may
+    # hide at once (TAKEDOWN_HASH_REPORT_RESTRICT_MAX).
+    HELD_FOR_REVIEW = "held_for_review"
 
 
 class WebhookType(StrEnum):

@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 
 from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import triage_report
+from takedown.domain.vocabulary import EventType
+from takedown.services import case_log
 from takedown.services.banks import HashEntry, add_hashes, ensure_bank
+from takedown.services.cases import SYSTEM
 from takedown.services.match_index import MediaQuery, StoredMatch
 from takedown.services.matching import join_case, refreshed
 from takedown.services.reports import ReportInput, ReportReceipt, file_report
-from takedown.store.models import ContentItem
+from takedown.services.restriction import restrict_item
+from takedown.store.models import Case, ContentItem
 
 
 def file_hash_report(
@@ -28,9 +32,16 @@ def file_hash_report(
     data: ReportInput,
     reporter: str,
     policy: DeadlinePolicy,
+    restrict_max: int,
 ) -> tuple[ReportReceipt, list[ContentItem]]:
     """File the report about the nearest matching item and join every other match to its
-    case, hidden with it when the case hides content. Returns the receipt and the matches."""
+    case, hidden with it when the case hides content. Returns the receipt and the matches.
+
+    A key-less hash report hides at most `restrict_max` items at once (one anonymous report
+    hid ten items of ten accounts, issue 10): past that bound the report is held, its nearest
+    `restrict_max` matches are hidden, and the rest are joined to the case for a reviewer,
+    visible until someone decides.
+    """
     matcher = refreshed(session)
     best: dict[str, StoredMatch] = {}
     for entry in hashes:
@@ -40,18 +51,53 @@ def file_hash_report(
     ordered = sorted(best.values(), key=lambda m: (m.distance, m.item_id))
     found = [(m, item) for m in ordered if (item := session.get(ContentItem, m.item_id))]
     first = found[0][1] if found else None
+    bounded = triage_report(data.category, data.reporter_role, data.depicts_minor).restrict and (
+        len(found) > restrict_max
+    )
     receipt = file_report(
         session,
         now,
-        replace(data, content_id=first.content_id if first else None, url=None),
+        replace(
+            data,
+            content_id=first.content_id if first else None,
+            url=None,
+            held_for_review=data.held_for_review or bounded,
+        ),
         reporter,
         policy,
     )
     for match, item in found[1:]:
         reason = f"hash report: {match.signal} distance {match.distance}"
         join_case(session, receipt.case, item, reason, now)
+    if bounded:
+        matched = [item for _, item in found]
+        # A report accepted past its rate-limit budget hides nothing on its own word at all.
+        hidden = 0 if data.held_for_review else restrict_max
+        hide_within_bound(session, receipt.case, matched, hidden, now)
     keep_for_future_uploads(session, hashes, data, receipt, now)
     return receipt, [item for _, item in found]
+
+
+def hide_within_bound(
+    session: Session, case: Case, matched: list[ContentItem], hidden: int, now: datetime
+) -> None:
+    """Hide the `hidden` nearest matches and leave the rest, visible, for the reviewer."""
+    reason = f"hash report: nearest {hidden} of {len(matched)} matches"
+    for item in matched[:hidden]:
+        restrict_item(session, case, item, SYSTEM, reason, now)
+    case_log.record(
+        session,
+        case,
+        EventType.HELD_FOR_REVIEW,
+        SYSTEM,
+        now,
+        {
+            "hidden": [item.content_id for item in matched[:hidden]],
+            "left_for_review": [item.content_id for item in matched[hidden:]],
+            "reason": "one hash-only report may hide only so many items at once; "
+            "a reviewer decides on the others",
+        },
+    )
 
 
 # Hashes that the people in the media gave us, so that an upload that comes later is held for

@@ -58,7 +58,13 @@ def post_hash_report(
     reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
     with rt.transaction() as session:
         receipt, matched = file_hash_report(
-            session, rt.clock.now(), entries, data, reporter, rt.deadlines
+            session,
+            rt.clock.now(),
+            entries,
+            data,
+            reporter,
+            rt.deadlines,
+            rt.settings.hash_report_restrict_max,
         )
         out = {
             **receipt_out(request, rt, receipt),
