@@ -72,16 +72,23 @@ def file_hash_report(
     if bounded:
         matched = [item for _, item in found]
         # A report accepted past its rate-limit budget hides nothing on its own word at all.
-        hidden = 0 if data.held_for_review else restrict_max
-        hide_within_bound(session, receipt.case, matched, hidden, now)
+        hide_within_bound(
+            session, receipt.case, matched, restrict_max, not data.held_for_review, now
+        )
     keep_for_future_uploads(session, hashes, data, receipt, now)
     return receipt, [item for _, item in found]
 
 
 def hide_within_bound(
-    session: Session, case: Case, matched: list[ContentItem], hidden: int, now: datetime
+    session: Session,
+    case: Case,
+    matched: list[ContentItem],
+    bound: int,
+    hide: bool,
+    now: datetime,
 ) -> None:
-    """Hide the `hidden` nearest matches and leave the rest, visible, for the reviewer."""
+    """Hide the `bound` nearest matches and leave the rest, visible, for the reviewer."""
+    hidden = bound if hide else 0
     reason = f"hash report: nearest {hidden} of {len(matched)} matches"
     for item in matched[:hidden]:
         restrict_item(session, case, item, SYSTEM, reason, now)
@@ -92,6 +99,7 @@ def hide_within_bound(
         SYSTEM,
         now,
         {
+            "bound": bound,
             "hidden": [item.content_id for item in matched[:hidden]],
             "left_for_review": [item.content_id for item in matched[hidden:]],
             "reason": "one hash-only report may hide only so many items at once; "

@@ -201,7 +201,12 @@ def file_report(
     # A case raised to P0 by distinct reporters of child sexual content is hidden like any P0,
     # unless those reporters are a burst of newcomers (domain.report_abuse): then a reviewer
     # looks at the case and its reporters first.
-    raised_to_p0 = case.priority == Priority.P0 and case.child_safety
+    raised_to_p0 = (
+        case.priority == Priority.P0
+        and case.child_safety
+        # By the count: a report that is P0 on its own (one held past its budget) is not.
+        and all(r.priority != Priority.P0 for r in case.reports)
+    )
     burst = check_for_burst(session, case, now)
     restrict_by_report = triage.restrict and not data.held_for_review
     # A bystander's child-safety report hides at once when an independent signal agrees

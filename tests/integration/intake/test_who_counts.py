@@ -19,7 +19,10 @@ from takedown.runtime import Runtime
 from takedown.store.models import Account, Report
 from tests.support.factories import Api
 
-BYSTANDER_CSE: dict[str, Any] = {"category": "child_sexual_exploitation", "reporter_role": "third_party"}
+BYSTANDER_CSE: dict[str, Any] = {
+    "category": "child_sexual_exploitation",
+    "reporter_role": "third_party",
+}
 
 
 def _events(api: Api, case_id: str) -> list[dict[str, Any]]:

@@ -152,7 +152,7 @@ def test_the_status_and_hash_pages_cannot_be_framed_but_the_confirmation_can(api
         assert "frame-ancestors 'none'" in policy, path
 
 
-def test_the_form_is_rate_limited_per_address_with_a_page_not_json(api: Api) -> None:
+def test_the_form_is_rate_limited_per_address_and_comes_back_filled_in(api: Api) -> None:
     from takedown.api.deps import PublicRateLimit
 
     api.client.app.state.public_limit = PublicRateLimit("1/minute")  # type: ignore[attr-defined]
@@ -161,10 +161,19 @@ def test_the_form_is_rate_limited_per_address_with_a_page_not_json(api: Api) -> 
     )
     assert first.status_code == 303
     second = submit_report(
-        api.client, content_id="p-1", category="spam", reporter_role="third_party"
+        api.client,
+        content_id="p-1",
+        category="spam",
+        reporter_role="third_party",
+        statement="It is posted again every hour.",
     )
     assert second.status_code == 429
-    assert "Too many reports at once" in text_of(second.text)
+    assert int(second.headers["Retry-After"]) >= 1
+    words = text_of(second.text)
+    assert "Everything you wrote is kept below" in words
+    assert "send it again in about 1 minutes" in words
+    assert "It is posted again every hour." in second.text
+    assert "go back" not in words.lower()
 
 
 def test_an_unknown_status_link_is_a_plain_404_page(api: Api) -> None:
