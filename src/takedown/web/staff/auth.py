@@ -17,10 +17,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from takedown.api.deps import client_address
+from takedown.domain.login_throttle import ThrottlePolicy
 from takedown.runtime import Runtime
-from takedown.services import staff_sessions
+from takedown.services import login_throttle, staff_sessions
 from takedown.services.access import Role, authenticate_user
 from takedown.services.staff_sessions import StaffLogin
+from takedown.web.public.choices import N_
 from takedown.web.staff.rendering import render
 
 SESSION_COOKIE = "takedown_staff"
@@ -30,6 +33,13 @@ CSRF_HEADER = "x-csrf-token"
 ALL_STAFF = frozenset({Role.REVIEWER, Role.LEAD, Role.ADMIN, Role.LEGAL})
 
 router = APIRouter(include_in_schema=False)
+
+
+def _throttle(rt: Runtime) -> ThrottlePolicy:
+    return ThrottlePolicy(
+        account_free=rt.settings.login_failures_free,
+        address_free=rt.settings.login_address_failures_free,
+    )
 
 
 class SignInRequired(Exception):
@@ -117,13 +127,23 @@ def login_form(
 
 
 def _login_page(
-    request: Request, rt: Runtime, next_path: str, error: str | None, status: int
+    request: Request,
+    rt: Runtime,
+    next_path: str,
+    error: str | None,
+    status: int,
+    retry_minutes: int | None = None,
 ) -> Response:
     nonce = secrets.token_urlsafe(24)
     response = render(
         request,
         "staff/login.html",
-        {"next": next_path, "login_token": nonce, "error": error},
+        {
+            "next": next_path,
+            "login_token": nonce,
+            "error": error,
+            "retry_minutes": retry_minutes,
+        },
         status,
     )
     _set_staff_cookie(response, request, rt, LOGIN_COOKIE, "login", nonce, max_age=3600)
@@ -169,9 +189,30 @@ def login(
         return _login_page(
             request, rt, _safe_next(next), "The form expired. Please sign in again.", 400
         )
+    typed, address, now = name.strip()[:200], client_address(request), rt.clock.now()
     with rt.transaction() as session:
-        user = authenticate_user(session, name.strip(), password)
-        raw = staff_sessions.start(session, user, rt.clock.now()) if user else None
+        wait = login_throttle.wait_before_attempt(session, typed, address, now, _throttle(rt))
+        if wait:
+            # Refused before the password is hashed: a flood of guesses costs no argon2 work.
+            login_throttle.record_attempt(session, typed, address, now, login_throttle.THROTTLED)
+            user = None
+        else:
+            user = authenticate_user(session, typed, password)
+            outcome = login_throttle.SIGNED_IN if user else login_throttle.WRONG_PASSWORD
+            login_throttle.record_attempt(session, typed, address, now, outcome)
+        raw = staff_sessions.start(session, user, now) if user else None
+    if wait:
+        seconds = max(1, int(wait.total_seconds() + 0.999))
+        response = _login_page(
+            request,
+            rt,
+            _safe_next(next),
+            N_("Too many failed sign-ins. Wait, then try again."),
+            429,
+            retry_minutes=-(-seconds // 60),
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
     if raw is None:
         return _login_page(request, rt, _safe_next(next), "Wrong name or password.", 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
