@@ -18,6 +18,19 @@ def bystander_report_corroborated(
     that agrees, if there is one. None for every other report."""
     if not triage.child_safety or triage.restrict:
         return None
+    return _agreeing(session, case)
+
+
+def bystander_case_corroborated(session: Session, case: Case) -> Corroboration | None:
+    """For a signal that arrives after the reports (a bank match found at upload or by a
+    scan): whether it agrees with a bystander's child-safety report already on the case."""
+    bystanders = [
+        r for r in case.reports if r.source == "report" and _child_safety(r) and not _restricting(r)
+    ]
+    return _agreeing(session, case) if bystanders else None
+
+
+def _agreeing(session: Session, case: Case) -> Corroboration | None:
     reports = [
         ChildSafetyReport(
             reporter_key=r.reporter_key,
@@ -36,10 +49,18 @@ def bystander_report_corroborated(
     return agreeing_signal(reports, bank_match, confirmed_before)
 
 
-def _child_safety(report: Report) -> bool:
+def _triage(report: Report) -> Triage:
     return triage_report(
         Category(report.category), ReporterRole(report.reporter_role), report.depicts_minor
-    ).child_safety
+    )
+
+
+def _child_safety(report: Report) -> bool:
+    return _triage(report).child_safety
+
+
+def _restricting(report: Report) -> bool:
+    return _triage(report).restrict
 
 
 def _in_good_standing(session: Session, account_id: str | None) -> bool:

@@ -32,6 +32,7 @@ from takedown.domain.vocabulary import ContentState, EventType, Priority, Webhoo
 from takedown.outbox.queue import enqueue
 from takedown.services import banks, case_log
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
+from takedown.services.corroboration import bystander_case_corroborated
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
 from takedown.services.restriction import remove_item, restrict_item
 from takedown.signals.hashing import hash_media
@@ -245,9 +246,14 @@ def apply_bank_matches(
             remove_item(session, case, item, SYSTEM, reason, now, {"reason": reason})
         elif state is ContentState.RESTRICTED:
             case.restrict_required = True
+    reason = lead_effect.triage.reason
+    # Any bank match agrees with a bystander's child-safety report already on the case.
+    agreed = None if case.restrict_required else bystander_case_corroborated(session, case)
+    if agreed is not None:
+        case.restrict_required, reason = True, agreed.reason
     if case.restrict_required:
         for link in list(case.links):
-            restrict_item(session, case, link.item, SYSTEM, lead_effect.triage.reason, now)
+            restrict_item(session, case, link.item, SYSTEM, reason, now)
     return case
 
 

@@ -255,3 +255,17 @@ def test_one_bystander_alone_still_waits_for_review(api: Api) -> None:
     api.register("p-1", account_id="acct-clean")
     out = api.report(content_id="p-1", **BYSTANDER_CSE)
     assert (out["priority"], out["content_state"]) == ("P1", "visible")
+
+
+def test_a_bank_match_found_after_the_bystanders_report_hides_the_item(api: Api) -> None:
+    from tests.support.banks import add_hashes, content, make_bank
+
+    api.register("p-1", md5="cd" * 16)
+    out = api.report(content_id="p-1", **BYSTANDER_CSE)
+    assert out["content_state"] == "visible"
+    make_bank(api, "harassment-hashes", action="review", child_safety=False)
+    add_hashes(api, "harassment-hashes", {"signal": "md5", "value": "cd" * 16})
+    api.runtime.worker.drain()
+    assert content(api, "p-1")["state"] == "restricted"
+    restrict = [e for e in _events(api, out["case_id"]) if e["type"] == "restrict"]
+    assert "matches a bank" in restrict[0]["data"]["reason"]
