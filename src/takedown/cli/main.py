@@ -38,12 +38,13 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
+        application = create_app(rt, run_worker=worker)
     except Exception as exc:
         fail(f"cannot start: {exc}")
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; Takedown reads
     # it itself, from TAKEDOWN_TRUSTED_PROXIES only (api.proxies).
     uvicorn.run(
-        create_app(rt, run_worker=worker),
+        application,
         host=host,
         port=port,
         log_level="info",
