@@ -32,7 +32,7 @@ from takedown.outbox.queue import enqueue
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import settings_of, vault_of
-from takedown.signals.media import MediaRejected, sniff_kind
+from takedown.signals.media_type import detected_type
 from takedown.store.evidence_vault import EvidenceUnreadable
 from takedown.store.filings import EvidenceRecord, Filing, LegalHold
 from takedown.store.models import Case, CaseItem, ContentItem
@@ -113,7 +113,7 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, http: http
     except Unfetchable as exc:
         _unavailable(session, record, str(exc), now)
         return
-    _store(session, record, item, data, media_type or item.media_type, "url", item.url, now)
+    _store(session, record, item, data, media_type, "url", item.url, now)
 
 
 def _fetch(http: httpx.Client, url: str, limit: int) -> tuple[bytes, str | None]:
@@ -124,27 +124,27 @@ def _fetch(http: httpx.Client, url: str, limit: int) -> tuple[bytes, str | None]
                 raise FetchFailed(f"{url} answered {code}")
             if code >= 400:
                 raise Unfetchable(f"{url} answered {code}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise Unfetchable(f"{url} is {declared} bytes, over the {limit}-byte limit")
+            length = response.headers.get("content-length")
+            if length and length.isdigit() and int(length) > limit:
+                raise Unfetchable(f"{url} is {length} bytes, over the {limit}-byte limit")
             data = bytearray()
             for chunk in response.iter_bytes():
                 data.extend(chunk)
                 if len(data) > limit:
                     raise Unfetchable(f"{url} is over the {limit}-byte limit")
-            media_type = response.headers.get("content-type", "").split(";")[0].strip() or None
+            declared = response.headers.get("content-type", "").split(";")[0].strip() or None
     except httpx.HTTPError as exc:
         raise FetchFailed(f"{type(exc).__name__}: {exc}") from exc
     if not data:
         raise FetchFailed(f"{url} answered with no bytes")
-    try:
-        sniff_kind(bytes(data))
-    except MediaRejected:
+    # The server's Content-Type is its claim; what is kept and served is what the bytes are.
+    media_type = detected_type(bytes(data))
+    if media_type is None:
         # A web page about the item is not the item: keep nothing rather than the wrong thing.
         raise Unfetchable(
-            f"{url} answered {media_type or 'something'} that is not an image or a video; "
+            f"{url} answered {declared or 'something'} that is not an image or a video; "
             "register the media's own url"
-        ) from None
+        )
     return bytes(data), media_type
 
 

@@ -25,6 +25,7 @@ from takedown.services.matching import hold_video
 from takedown.signals.digests import md5_hex, sha256_hex
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected, check_size, sniff_kind
+from takedown.signals.media_type import detected_type
 from takedown.signals.vpdq import VPDQ
 from takedown.store.models import CaseItem, ContentItem
 
@@ -121,8 +122,9 @@ async def post_content(
     video: bytes | None = None
     if file is not None:
         upload = await read_upload(file)
-        media_type = file.content_type
         hashed, video = await run_in_threadpool(hash_upload, upload)
+        # The declared type (file.content_type) is the uploader's claim and is never kept.
+        media_type = await run_in_threadpool(detected_type, upload)
         given = {s.signal for s in parsed}
         parsed.extend(s for s in hashed if s.signal not in given)
     if not parsed:
