@@ -45,6 +45,9 @@ class Settings:
     strike_threshold: int = 3
     evidence_key: str = field(default="", repr=False)
     evidence_fetch_max_bytes: int = 100 * 1024 * 1024
+    # Hosts, addresses and CIDR ranges media may be fetched from besides public addresses
+    # (takedown.fetching; issue 10.4).
+    fetch_allow: str = ""
     evidence_retention_days: int = 90
     csam_retention_days: int = 365
     ncmec_url: str = ""
@@ -84,6 +87,7 @@ class Settings:
             strike_threshold=int(_env("STRIKE_THRESHOLD", "3")),
             evidence_key=_env("EVIDENCE_KEY", ""),
             evidence_fetch_max_bytes=int(_env("EVIDENCE_FETCH_MAX_BYTES", str(100 * 1024 * 1024))),
+            fetch_allow=_env("FETCH_ALLOW", ""),
             evidence_retention_days=int(_env("EVIDENCE_RETENTION_DAYS", "90")),
             csam_retention_days=int(_env("CSAM_RETENTION_DAYS", "365")),
             ncmec_url=_env("NCMEC_URL", ""),

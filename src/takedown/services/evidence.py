@@ -28,6 +28,7 @@ from takedown.clock import rfc3339
 from takedown.domain import retention
 from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import ContentState, EventType
+from takedown.fetching import Fetcher, FetchRefused
 from takedown.outbox.queue import enqueue
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
@@ -96,8 +97,9 @@ def capture_upload(
     return True
 
 
-def capture(session: Session, payload: dict[str, Any], now: datetime, http: httpx.Client) -> None:
-    """The `evidence.capture` job: fetch the registered url, size-limited. Idempotent."""
+def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: Fetcher) -> None:
+    """The `evidence.capture` job: fetch the registered url, size-limited, under
+    TAKEDOWN_FETCH_ALLOW (a refused url is recorded on the case, never retried). Idempotent."""
     record = session.get(EvidenceRecord, payload["evidence_id"])
     if record is None or record.status != "pending":
         return
@@ -109,16 +111,16 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, http: http
         return
     limit = settings_of(session).evidence_fetch_max_bytes
     try:
-        data, media_type = _fetch(http, item.url, limit)
-    except Unfetchable as exc:
+        data, media_type = _fetch(fetcher, item.url, limit)
+    except (Unfetchable, FetchRefused) as exc:
         _unavailable(session, record, str(exc), now)
         return
     _store(session, record, item, data, media_type, "url", item.url, now)
 
 
-def _fetch(http: httpx.Client, url: str, limit: int) -> tuple[bytes, str | None]:
+def _fetch(fetcher: Fetcher, url: str, limit: int) -> tuple[bytes, str | None]:
     try:
-        with http.stream("GET", url, follow_redirects=True) as response:
+        with fetcher.stream(url) as response:
             code = response.status_code
             if code in (408, 425, 429) or code >= 500:
                 raise FetchFailed(f"{url} answered {code}")
