@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from takedown import __version__
-from takedown.api import errors
+from takedown.api import errors, unavailable
 from takedown.api.deps import PublicRateLimit, ReporterRateLimit, rate_limit_storage
 from takedown.api.routes import banks as bank_routes
 from takedown.api.routes import (
@@ -49,6 +49,7 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     app.state.public_limit = PublicRateLimit(rt.settings.report_rate_limit, counts)
     app.state.reporter_limit = ReporterRateLimit(rt.settings.reporter_rate_limit, counts)
     errors.install(app)
+    unavailable.install(app)
     for module in (content, reports, webhooks, cases, operations, evidence):
         app.include_router(module.router)
     app.include_router(bank_routes.router)
