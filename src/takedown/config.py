@@ -23,7 +23,14 @@ class Settings:
     # pages allowed to embed the report form, and SMTP for reporters' update emails (off when
     # no host is set).
     reporter_rate_limit: str = "60/hour"
-    report_frame_ancestors: str = "*"
+    # Only the report form and its confirmation may be framed, and by default only by Takedown's
+    # own pages: list a platform's origin here to embed the form (issue 10.9).
+    report_frame_ancestors: str = "'self'"
+    # Addresses or CIDR ranges (the TCP peer) allowed to read /metrics without an API key; with
+    # none listed, /metrics needs a `lead` or `admin` key (issue 10.9).
+    metrics_allow: str = ""
+    # Uploads decoded and hashed at the same time (each may cost a few times its size in memory).
+    upload_concurrency: int = 4
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "takedown@localhost"
@@ -67,7 +74,9 @@ class Settings:
             report_rate_limit=_env("REPORT_RATE_LIMIT", "20/minute"),
             rate_limit_storage=_env("RATE_LIMIT_STORAGE", "memory://"),
             reporter_rate_limit=_env("REPORTER_RATE_LIMIT", "60/hour"),
-            report_frame_ancestors=_env("REPORT_FRAME_ANCESTORS", "*"),
+            report_frame_ancestors=_env("REPORT_FRAME_ANCESTORS", "'self'"),
+            metrics_allow=_env("METRICS_ALLOW", ""),
+            upload_concurrency=int(_env("UPLOAD_CONCURRENCY", "4")),
             smtp_host=_env("SMTP_HOST", ""),
             smtp_port=int(_env("SMTP_PORT", "25")),
             smtp_from=_env("SMTP_FROM", "takedown@localhost"),

@@ -75,6 +75,11 @@ class FetchPolicy:
                 hosts.add(word.lower().rstrip("."))
         return cls(frozenset(hosts), tuple(networks))
 
+    def lists_address(self, text: str) -> bool:
+        """Whether the address is in a listed network (public or not: only what is listed)."""
+        address = _address(text)
+        return address is not None and any(address in network for network in self.networks)
+
     def allows_address(self, address: IPAddress) -> bool:
         if any(address in network for network in self.networks):
             return True

@@ -15,6 +15,7 @@ from takedown.api.deps import STAFF, require, runtime
 from takedown.api.errors import ApiError
 from takedown.api.presenters import signals_of
 from takedown.api.schemas import ContentOut, ContentStatusOut
+from takedown.api.upload_slots import upload_slot
 from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role
 from takedown.services.content import SignalValue, register_content
@@ -115,6 +116,7 @@ async def post_content(
     file: UploadFile | None = File(None),
     who: Principal = Depends(require(Role.PLATFORM, Role.ADMIN)),
     rt: Runtime = Depends(runtime),
+    _slot: None = Depends(upload_slot),
 ) -> dict[str, Any]:
     parsed = parse_signals(signals)
     media_type = None

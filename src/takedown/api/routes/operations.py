@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from takedown.api.deps import runtime
+from takedown.api.deps import principal, require, runtime
 from takedown.api.unavailable import RETRY_AFTER_SECONDS
+from takedown.fetching import FetchPolicy
 from takedown.runtime import Runtime
 from takedown.services import health
+from takedown.services.access import Role
 
 router = APIRouter(tags=["operations"])
 
@@ -41,7 +43,17 @@ def readyz(rt: Runtime = Depends(runtime)) -> JSONResponse:
     return _answer([health.database(rt.engine), health.data_folder(rt.settings.data_dir)])
 
 
-@router.get("/metrics")
+def metrics_reader(request: Request, rt: Runtime = Depends(runtime)) -> None:
+    """/metrics shows how many reports arrive and what waits: a listed address (a Prometheus
+    on the private network) or a `lead` or `admin` key may read it, nobody else (issue 10.9).
+    The TCP peer decides, never X-Forwarded-For: behind a proxy, use a key."""
+    peer = request.client.host if request.client else ""
+    if peer and FetchPolicy.parse(rt.settings.metrics_allow).lists_address(peer):
+        return
+    require(Role.LEAD, Role.ADMIN)(principal(request, rt))
+
+
+@router.get("/metrics", dependencies=[Depends(metrics_reader)])
 def metrics(rt: Runtime = Depends(runtime)) -> Response:
     with rt.transaction() as session:
         body = rt.metrics.render(session)
