@@ -34,7 +34,7 @@ def detected_type(data: bytes, limits: MediaLimits | None = None) -> str | None:
     except MediaRejected:
         return None
     if kind == "video":
-        return _video_type(data)
+        return _video_type(data) if _first_frame_decodes(data, limits) else None
     return _image_type(data, limits)
 
 
@@ -53,6 +53,26 @@ def _image_type(data: bytes, limits: MediaLimits) -> str | None:
     except Exception:  # any decoder failure means "not an image we decoded"
         return None
     return found
+
+
+def _first_frame_decodes(data: bytes, limits: MediaLimits) -> bool:
+    """Whether FFmpeg finds a video stream of a bounded size and decodes a frame of it: a file
+    that only starts like a video is not one (the vPDQ job decodes the rest, with its limits)."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.video:
+                return False
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if width <= 0 or height <= 0 or width * height > limits.max_pixels:
+                return False
+            for _frame in container.decode(stream):
+                return True
+    except Exception:  # any demuxer or decoder failure means "not a video we decoded"
+        return False
+    return False
 
 
 def _video_type(data: bytes) -> str:
