@@ -154,3 +154,33 @@ def test_connections_ended_by_the_database_server_are_not_a_500(
         json={"category": "other", "reporter_role": "third_party", "content_id": "p-1"},
     )
     assert response.status_code == 201, response.text
+
+
+def test_a_connection_dropped_in_the_middle_of_a_report_is_a_503_and_a_retry_works(
+    postgres_api: Api, postgres_url: str
+) -> None:
+    from sqlalchemy import event
+
+    api = postgres_api
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    dropped: list[int] = []
+
+    def drop_once(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # The server ends this very connection as the report is written (a failover, a kill).
+        if not dropped and statement.lstrip().upper().startswith("INSERT INTO REPORTS"):
+            pid = connection.connection.dbapi_connection.info.backend_pid
+            dropped.append(pid)
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    event.listen(api.runtime.engine, "before_cursor_execute", drop_once)
+    body = {"category": "other", "reporter_role": "third_party", "url": "https://x.example/1"}
+    try:
+        failed = api.client.post("/v1/reports", json=body)
+        assert dropped, "the report was never written"
+        assert_unavailable(failed, "database_unavailable")
+        again = api.client.post("/v1/reports", json=body)
+        assert again.status_code == 201, again.text
+    finally:
+        event.remove(api.runtime.engine, "before_cursor_execute", drop_once)
+        admin.dispose()
