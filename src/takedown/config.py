@@ -32,7 +32,14 @@ class Settings:
     hash_report_restrict_max: int = 5
     login_failures_free: int = 5
     login_address_failures_free: int = 20
-    report_frame_ancestors: str = "*"
+    # Only the report form and its confirmation may be framed, and by default only by Takedown's
+    # own pages: list a platform's origin here to embed the form (issue 10.9).
+    report_frame_ancestors: str = "'self'"
+    # Addresses or CIDR ranges (the TCP peer) allowed to read /metrics without an API key; with
+    # none listed, /metrics needs a `lead` or `admin` key (issue 10.9).
+    metrics_allow: str = ""
+    # Uploads decoded and hashed at the same time (each may cost a few times its size in memory).
+    upload_concurrency: int = 4
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "takedown@localhost"
@@ -54,6 +61,9 @@ class Settings:
     strike_threshold: int = 3
     evidence_key: str = field(default="", repr=False)
     evidence_fetch_max_bytes: int = 100 * 1024 * 1024
+    # Hosts, addresses and CIDR ranges media may be fetched from besides public addresses
+    # (takedown.fetching; issue 10.4).
+    fetch_allow: str = ""
     evidence_retention_days: int = 90
     csam_retention_days: int = 365
     ncmec_url: str = ""
@@ -78,7 +88,9 @@ class Settings:
             hash_report_restrict_max=int(_env("HASH_REPORT_RESTRICT_MAX", "5")),
             login_failures_free=int(_env("LOGIN_FAILURES_FREE", "5")),
             login_address_failures_free=int(_env("LOGIN_ADDRESS_FAILURES_FREE", "20")),
-            report_frame_ancestors=_env("REPORT_FRAME_ANCESTORS", "*"),
+            report_frame_ancestors=_env("REPORT_FRAME_ANCESTORS", "'self'"),
+            metrics_allow=_env("METRICS_ALLOW", ""),
+            upload_concurrency=int(_env("UPLOAD_CONCURRENCY", "4")),
             smtp_host=_env("SMTP_HOST", ""),
             smtp_port=int(_env("SMTP_PORT", "25")),
             smtp_from=_env("SMTP_FROM", "takedown@localhost"),
@@ -98,6 +110,7 @@ class Settings:
             strike_threshold=int(_env("STRIKE_THRESHOLD", "3")),
             evidence_key=_env("EVIDENCE_KEY", ""),
             evidence_fetch_max_bytes=int(_env("EVIDENCE_FETCH_MAX_BYTES", str(100 * 1024 * 1024))),
+            fetch_allow=_env("FETCH_ALLOW", ""),
             evidence_retention_days=int(_env("EVIDENCE_RETENTION_DAYS", "90")),
             csam_retention_days=int(_env("CSAM_RETENTION_DAYS", "365")),
             ncmec_url=_env("NCMEC_URL", ""),

@@ -46,7 +46,9 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None, migrate: bool = True) -> Runtime:
         settings = settings.resolved()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Evidence, keys and held uploads live here: this user's only (issue 10.9).
+        settings.data_dir.chmod(0o700)
         engine = make_engine(settings.database_url)
         if migrate:
             upgrade(engine)

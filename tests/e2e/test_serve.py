@@ -26,6 +26,7 @@ VICTIM = {
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
     env = {
+        "TAKEDOWN_METRICS_ALLOW": "127.0.0.1/32",  # the scrape below comes from here
         "TAKEDOWN_DATABASE_URL": database_url,
         "TAKEDOWN_DATA_DIR": str(tmp_path / "data"),
         "TAKEDOWN_WORKER_POLL_SECONDS": "0.1",

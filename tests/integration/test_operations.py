@@ -23,7 +23,7 @@ def test_healthz_reports_a_dead_database_as_503(api: Api) -> None:
 def test_metrics_count_reports_and_waiting_cases(api: Api) -> None:
     api.register("p-1")
     api.report(content_id="p-1", reporter_role="depicted_person", depicts_minor=True)
-    text = api.client.get("/metrics").text
+    text = api.client.get("/metrics", headers=api.key("admin")).text
     assert 'takedown_reports_total{category="child_sexual_exploitation",priority="P0"} 1.0' in text
     assert 'takedown_cases_awaiting_decision{priority="P0"} 1.0' in text
     # No webhook endpoint is registered: the one pending job is the hidden item's evidence copy.

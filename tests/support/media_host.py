@@ -16,6 +16,7 @@ class _Server(ThreadingHTTPServer):
 class MediaHost:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     fetches: list[str] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)
     fail_first: int = 0
 
     def __post_init__(self) -> None:
@@ -27,6 +28,11 @@ class MediaHost:
                 if host.fail_first > 0:
                     host.fail_first -= 1
                     self.send_response(503)
+                    self.end_headers()
+                    return
+                if self.path in host.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", host.redirects[self.path])
                     self.end_headers()
                     return
                 found = host.files.get(self.path)

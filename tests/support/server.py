@@ -54,12 +54,12 @@ def wait_until_ready(
 
 
 @contextmanager
-def serving_in_thread(app: Any) -> Iterator[str]:
+def serving_in_thread(app: Any, log_level: str = "warning") -> Iterator[str]:
     """Serve an ASGI app with uvicorn in a daemon thread of this process; yields its URL."""
     import uvicorn
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

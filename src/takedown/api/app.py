@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from takedown import __version__
-from takedown.api import errors
+from takedown.api import access_log, errors, unavailable
 from takedown.api.deps import (
     ChildSafetyRateLimit,
     PublicRateLimit,
@@ -28,6 +28,7 @@ from takedown.api.routes import (
     webhooks,
 )
 from takedown.api.routes import review as review_routes
+from takedown.api.upload_slots import UploadSlots
 from takedown.runtime import Runtime
 from takedown.web import staff as staff_pages
 from takedown.web.public import pages as public_pages
@@ -39,6 +40,7 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        access_log.install()  # here, after the server has configured its logging
         if start_worker:
             rt.start_worker()
         yield
@@ -56,7 +58,9 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     app.state.public_limit = PublicRateLimit(rt.settings.report_rate_limit, counts)
     app.state.reporter_limit = ReporterRateLimit(rt.settings.reporter_rate_limit, counts)
     app.state.child_safety_limit = ChildSafetyRateLimit(rt.settings.child_safety_rate_limit, counts)
+    app.state.upload_slots = UploadSlots(rt.settings.upload_concurrency)
     errors.install(app)
+    unavailable.install(app)
     for module in (content, reports, webhooks, cases, operations, evidence):
         app.include_router(module.router)
     app.include_router(bank_routes.router)

@@ -52,6 +52,8 @@ def demo_command(
     settings = settings_from(database_url, data_dir)
     if not settings.public_url:
         settings = replace(settings, public_url=takedown_url)
+    # The demo platform serves its media on this machine: evidence is fetched from it.
+    settings = replace(settings, fetch_allow=f"{settings.fetch_allow} {host}".strip())
     sandbox = None
     if not settings.ncmec_url:
         # CyberTipline reports go to a local stand-in: a demo must never file with NCMEC.

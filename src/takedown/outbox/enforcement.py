@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from takedown.config import Settings
+from takedown.fetching import Fetcher, FetchPolicy
 from takedown.outbox.worker import RetryPolicy, Worker
 from takedown.services import evidence, filing
 
@@ -19,7 +20,11 @@ from takedown.services import evidence, filing
 def register_enforcement(
     worker: Worker, sessions: sessionmaker[Session], settings: Settings
 ) -> None:
-    worker.register(evidence.CAPTURE, lambda s, p, now: evidence.capture(s, p, now, worker.http))
+    allow = FetchPolicy.parse(settings.fetch_allow)
+    worker.register(
+        evidence.CAPTURE,
+        lambda s, p, now: evidence.capture(s, p, now, Fetcher(worker.http, allow)),
+    )
     worker.register(evidence.PURGE, evidence.purge)
     worker.register(
         filing.SEND,

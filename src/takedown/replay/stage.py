@@ -72,6 +72,7 @@ class Stage:
             run_worker=False,
             secret_key=secrets.token_urlsafe(32),
             report_rate_limit="100000/minute",
+            fetch_allow=httpx.URL(PLATFORM_BASE).host,  # evidence comes from the platform app
             **(cybertipline.settings() if cybertipline else {}),
         )
         runtime = Runtime.build(settings, clock)

@@ -28,11 +28,12 @@ from takedown.clock import rfc3339
 from takedown.domain import retention
 from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import ContentState, EventType
+from takedown.fetching import Fetcher, FetchRefused
 from takedown.outbox.queue import enqueue
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import settings_of, vault_of
-from takedown.signals.media import MediaRejected, sniff_kind
+from takedown.signals.media_type import detected_type
 from takedown.store.evidence_vault import EvidenceUnreadable
 from takedown.store.filings import EvidenceRecord, Filing, LegalHold
 from takedown.store.models import Case, CaseItem, ContentItem
@@ -96,8 +97,9 @@ def capture_upload(
     return True
 
 
-def capture(session: Session, payload: dict[str, Any], now: datetime, http: httpx.Client) -> None:
-    """The `evidence.capture` job: fetch the registered url, size-limited. Idempotent."""
+def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: Fetcher) -> None:
+    """The `evidence.capture` job: fetch the registered url, size-limited, under
+    TAKEDOWN_FETCH_ALLOW (a refused url is recorded on the case, never retried). Idempotent."""
     record = session.get(EvidenceRecord, payload["evidence_id"])
     if record is None or record.status != "pending":
         return
@@ -109,42 +111,42 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, http: http
         return
     limit = settings_of(session).evidence_fetch_max_bytes
     try:
-        data, media_type = _fetch(http, item.url, limit)
-    except Unfetchable as exc:
+        data, media_type = _fetch(fetcher, item.url, limit)
+    except (Unfetchable, FetchRefused) as exc:
         _unavailable(session, record, str(exc), now)
         return
-    _store(session, record, item, data, media_type or item.media_type, "url", item.url, now)
+    _store(session, record, item, data, media_type, "url", item.url, now)
 
 
-def _fetch(http: httpx.Client, url: str, limit: int) -> tuple[bytes, str | None]:
+def _fetch(fetcher: Fetcher, url: str, limit: int) -> tuple[bytes, str | None]:
     try:
-        with http.stream("GET", url, follow_redirects=True) as response:
+        with fetcher.stream(url) as response:
             code = response.status_code
             if code in (408, 425, 429) or code >= 500:
                 raise FetchFailed(f"{url} answered {code}")
             if code >= 400:
                 raise Unfetchable(f"{url} answered {code}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > limit:
-                raise Unfetchable(f"{url} is {declared} bytes, over the {limit}-byte limit")
+            length = response.headers.get("content-length")
+            if length and length.isdigit() and int(length) > limit:
+                raise Unfetchable(f"{url} is {length} bytes, over the {limit}-byte limit")
             data = bytearray()
             for chunk in response.iter_bytes():
                 data.extend(chunk)
                 if len(data) > limit:
                     raise Unfetchable(f"{url} is over the {limit}-byte limit")
-            media_type = response.headers.get("content-type", "").split(";")[0].strip() or None
+            declared = response.headers.get("content-type", "").split(";")[0].strip() or None
     except httpx.HTTPError as exc:
         raise FetchFailed(f"{type(exc).__name__}: {exc}") from exc
     if not data:
         raise FetchFailed(f"{url} answered with no bytes")
-    try:
-        sniff_kind(bytes(data))
-    except MediaRejected:
+    # The server's Content-Type is its claim; what is kept and served is what the bytes are.
+    media_type = detected_type(bytes(data))
+    if media_type is None:
         # A web page about the item is not the item: keep nothing rather than the wrong thing.
         raise Unfetchable(
-            f"{url} answered {media_type or 'something'} that is not an image or a video; "
+            f"{url} answered {declared or 'something'} that is not an image or a video; "
             "register the media's own url"
-        ) from None
+        )
     return bytes(data), media_type
 
 

@@ -389,6 +389,24 @@ def hold_video(session: Session, item: ContentItem, path: Path, now: datetime) -
     )
 
 
+UNHASHABLE = "video could not be hashed"
+
+
+def unhashable_case_of(session: Session, account_id: str) -> Case | None:
+    """The account's undecided case for videos that could not be hashed, if it has one."""
+    return session.scalars(
+        select(Case)
+        .join(CaseItem, CaseItem.case_id == Case.id)
+        .join(ContentItem, ContentItem.id == CaseItem.item_id)
+        .where(
+            CaseItem.reason == UNHASHABLE,
+            ContentItem.account_id == account_id,
+            Case.state.in_([s.value for s in AWAITING_DECISION]),
+        )
+        .order_by(Case.opened_at, Case.id)
+    ).first()
+
+
 def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) -> None:
     """The `video.hash` job: hash the held video, match it, and tell the platform.
 
@@ -425,8 +443,12 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
             restrict_item(session, case, item, SYSTEM, "case hides its content", now)
     if failure is not None and item.state == ContentState.VISIBLE:
         triage = Triage(Priority.P2, True, False, f"video could not be hashed: {failure}")
-        case = open_case(session, triage, "other", now, deadlines_of(session))
-        link_item(session, case, item, "video could not be hashed", now)
+        # One review case per account for its unhashable uploads: a flood of junk "videos"
+        # is one thing to look at, not a queue full of cases (issue 10.9).
+        case = unhashable_case_of(session, item.account_id) or open_case(
+            session, triage, "other", now, deadlines_of(session)
+        )
+        link_item(session, case, item, UNHASHABLE, now)
         case.restrict_required = True
         restrict_item(session, case, item, SYSTEM, triage.reason, now)
     if item.state == ContentState.VISIBLE:

@@ -36,4 +36,5 @@ def settings(settings: Settings, ncmec: FakeCyberTipline) -> Settings:
         ncmec_reporter_name="Safety Team",
         ncmec_reporter_email="safety@platform.example",
         strike_threshold=2,
+        fetch_allow="127.0.0.1",  # the media host runs on loopback
     )

@@ -41,7 +41,7 @@ def test_the_first_choice_is_a_child_in_sexual_content_and_no_identity_is_asked(
         "viewport",
     }, names
     assert "<script" not in page.text  # the form needs no JavaScript
-    assert "frame-ancestors *" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
 
 
 def test_a_childs_report_from_a_link_restricts_the_item_before_the_confirmation(api: Api) -> None:
@@ -146,7 +146,7 @@ def test_the_status_and_hash_pages_cannot_be_framed_but_the_confirmation_can(api
     sent = submit_report(api.client, content_id="p-1", category="spam", reporter_role="third_party")
     token = sent.headers["location"].rsplit("/", 1)[1]
     received = api.client.get(sent.headers["location"])
-    assert "frame-ancestors *" in received.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in received.headers["content-security-policy"]
     for path in (f"/status/{token}", "/report/hashes"):
         policy = api.client.get(path).headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy, path

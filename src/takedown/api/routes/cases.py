@@ -17,6 +17,10 @@ from takedown.services.cases import get_case, queue
 
 router = APIRouter(tags=["staff"])
 
+# Far past any real queue, and far inside what every database's integer types hold: the probe's
+# offset of 2**63 reached the database and came back as a 500 (issue 10.7).
+MAX_OFFSET = 1_000_000
+
 
 @router.get("/v1/cases")
 def list_cases(
@@ -24,7 +28,7 @@ def list_cases(
     priority: Priority | None = None,
     category: Category | None = None,
     limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     who: Principal = Depends(require(*STAFF)),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from takedown.api.deps import STAFF, require, runtime
 from takedown.api.errors import ApiError
 from takedown.api.presenters import signals_of
 from takedown.api.schemas import ContentOut, ContentStatusOut
+from takedown.api.upload_slots import upload_slot
 from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role
 from takedown.services.content import SignalValue, register_content
@@ -25,6 +26,7 @@ from takedown.services.matching import hold_video
 from takedown.signals.digests import md5_hex, sha256_hex
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected, check_size, sniff_kind
+from takedown.signals.media_type import detected_type
 from takedown.signals.vpdq import VPDQ
 from takedown.store.models import CaseItem, ContentItem
 
@@ -114,6 +116,7 @@ async def post_content(
     file: UploadFile | None = File(None),
     who: Principal = Depends(require(Role.PLATFORM, Role.ADMIN)),
     rt: Runtime = Depends(runtime),
+    _slot: None = Depends(upload_slot),
 ) -> dict[str, Any]:
     parsed = parse_signals(signals)
     media_type = None
@@ -121,8 +124,9 @@ async def post_content(
     video: bytes | None = None
     if file is not None:
         upload = await read_upload(file)
-        media_type = file.content_type
         hashed, video = await run_in_threadpool(hash_upload, upload)
+        # The declared type (file.content_type) is the uploader's claim and is never kept.
+        media_type = await run_in_threadpool(detected_type, upload)
         given = {s.signal for s in parsed}
         parsed.extend(s for s in hashed if s.signal not in given)
     if not parsed:

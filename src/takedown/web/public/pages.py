@@ -50,7 +50,18 @@ def _frame_policy(rt: Runtime, embeddable: bool) -> dict[str, str]:
         ),
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
+        **_frame_options(ancestors),
     }
+
+
+def _frame_options(ancestors: str) -> dict[str, str]:
+    """X-Frame-Options for browsers that ignore frame-ancestors; it cannot name other sites,
+    so a page embeddable by a listed platform carries only the CSP rule."""
+    if ancestors.strip() == "'none'":
+        return {"X-Frame-Options": "DENY"}
+    if ancestors.strip() == "'self'":
+        return {"X-Frame-Options": "SAMEORIGIN"}
+    return {}
 
 
 def _page(

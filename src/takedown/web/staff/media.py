@@ -25,6 +25,7 @@ from takedown.services import review
 from takedown.services.cases import get_case
 from takedown.services.errors import ServiceError
 from takedown.services.staff_sessions import StaffLogin
+from takedown.signals.media_type import OPAQUE, detected_type
 from takedown.store.models import Case
 from takedown.web.staff.auth import ALL_STAFF, allow, csrf_checked, runtime
 from takedown.web.staff.rendering import render
@@ -202,17 +203,37 @@ def serve_media(
         found = load_media(session, payload["i"], login.user.name, now)
     if found is None:
         return Response("media not available", status_code=404, media_type="text/plain")
-    data, media_type = found
+    data, _stored_type = found
     if payload["k"] == PREVIEW:
-        data, media_type = blurred_preview(data)
+        data, _stored_type = blurred_preview(data)
+    return inert_media(data)
+
+
+# Nothing in a media response may run: no scripts, no subresources, no same-origin access even
+# if a browser were to render it as a document (issue 10.1: a PNG+HTML polyglot declared
+# text/html read a CSRF token and decided a case as the reviewer who opened it).
+INERT_HEADERS = {
+    "Cache-Control": "no-store, private",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def inert_media(data: bytes) -> Response:
+    """Media bytes as staff receive them: typed by what the bytes decode as (checked again here,
+    so a type stored before this rule, or by mistake, is never believed), and anything that is
+    not a decodable image or video only as a download."""
+    media_type = detected_type(data)
+    if media_type is None:
+        disposition, media_type = 'attachment; filename="media.bin"', OPAQUE
+    else:
+        extension = media_type.split("/")[1].removeprefix("x-")
+        disposition = f'inline; filename="media.{extension}"'
     return Response(
         data,
         media_type=media_type,
-        headers={
-            "Cache-Control": "no-store, private",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": "inline",
-        },
+        headers={**INERT_HEADERS, "Content-Disposition": disposition},
     )
 
 
