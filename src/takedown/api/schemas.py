@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
-from takedown.domain.vocabulary import Category, ReporterRole
+from takedown.domain.vocabulary import MAX_ITEM_TEXT, Category, ReporterRole
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -84,6 +92,24 @@ class ContentStatusOut(BaseModel):
     account_id: str
     state: str
     case_ids: list[str]
+    kind: str | None = None
+    text: str | None = None
+    views: int | None = None
+
+
+class ContentUpdateIn(BaseModel):
+    """`PATCH /v1/content/{id}`: the item's latest view count and/or its edited text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    views: StrictInt | None = Field(default=None, ge=0)
+    text: StrictStr | None = Field(default=None, max_length=MAX_ITEM_TEXT)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ContentUpdateIn:
+        if self.views is None and self.text is None:
+            raise ValueError("give views, text or both")
+        return self
 
 
 class WebhookIn(BaseModel):
