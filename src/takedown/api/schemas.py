@@ -34,10 +34,12 @@ class ReporterFields(BaseModel):
 
 
 class ReportedItem(BaseModel):
-    """Which item a report is about: its id on the platform or its link."""
+    """Which item a report is about: its id on the platform or its link; or, instead of an
+    item, the account (API.md, "accounts as subjects")."""
 
     content_id: str | None = Field(default=None, min_length=1, max_length=200)
     url: str | None = Field(default=None, min_length=1, max_length=2000)
+    account_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 # ReportedItem is the last base so its fields come first, as the contract lists them (and as
@@ -58,8 +60,10 @@ class ReportIn(ReporterFields, ReportedItem):
 
     @model_validator(mode="after")
     def _names_an_item(self) -> ReportIn:
-        if not self.content_id and not self.url:
-            raise ValueError("give content_id or url: which item is this report about?")
+        if not self.content_id and not self.url and not self.account_id:
+            raise ValueError(
+                "give content_id, url or account_id: which item or account is this report about?"
+            )
         return self
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import AccountState, ContentState
-from takedown.services import matching
+from takedown.services import evidence, matching
 from takedown.services.cases import cases_waiting_for, link_item
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.restriction import restrict_item
@@ -126,6 +126,7 @@ def attach_waiting_reports(session: Session, item: ContentItem, now: datetime) -
         link_item(session, case, item, "reported before registration", now)
         if case.restrict_required:
             restrict_item(session, case, item, "system", "reported before registration", now)
+        evidence.capture_if_urgent(session, case, now)
 
 
 def update_content(
