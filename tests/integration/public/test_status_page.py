@@ -25,6 +25,7 @@ def _decide(api: Api, case_id: str, outcome: Outcome, policy: Policy, reason: st
             policy,
             reason,
             api.runtime.clock.now(),
+            without_media_reason="decided on the registered hashes",
         )
 
 
