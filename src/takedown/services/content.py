@@ -64,6 +64,7 @@ def register_content(
     hold_for_hashing: bool = False,
     kind: str | None = None,
     text: str | None = None,
+    title: str | None = None,
 ) -> Registration:
     """Record an upload and its signals; attach reports that were waiting for it; match it
     against the banks and the stored items (services.matching) and answer the verdict.
@@ -102,6 +103,7 @@ def register_content(
         media_type=media_type,
         kind=kind,
         text=text,
+        title=title,
         created_at=now,
         updated_at=now,
     )

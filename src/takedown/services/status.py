@@ -15,7 +15,7 @@ from takedown.domain.vocabulary import CaseState, EventType
 from takedown.services import case_log
 from takedown.services.errors import NotFound
 from takedown.services.reports import report_for_token
-from takedown.store.models import Case, CaseEvent, Report
+from takedown.store.models import Case, CaseEvent, ContentItem, Report
 
 
 def when(at: datetime) -> str:
@@ -37,6 +37,38 @@ class Update:
 
 
 @dataclass(frozen=True)
+class ReportedThing:
+    """What a reporter is shown as the thing they report: never the platform's internal id.
+
+    `title`: what the public sees it called; `excerpt`: the start of its registered text;
+    `account`: set when the report is about an account; `url`: the link the reporter gave.
+    """
+
+    title: str | None = None
+    excerpt: str | None = None
+    account: str | None = None
+    url: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return bool(self.title or self.excerpt or self.account or self.url)
+
+
+EXCERPT_CHARS = 200
+
+
+def describe(item: ContentItem | None, url: str | None = None) -> ReportedThing:
+    """The reported item as the reporter knows it: its title and the start of its text."""
+    if item is None:
+        return ReportedThing(url=url)
+    excerpt = None
+    if item.text:
+        words = " ".join(item.text.split())
+        excerpt = words if len(words) <= EXCERPT_CHARS else words[:EXCERPT_CHARS].rstrip() + "…"
+    return ReportedThing(title=item.title, excerpt=excerpt, url=url or item.url)
+
+
+@dataclass(frozen=True)
 class StatusView:
     report: Report
     case: Case
@@ -44,6 +76,7 @@ class StatusView:
     updates: list[Update]
     decision: dict[str, Any] | None
     can_appeal: bool
+    reported: ReportedThing = ReportedThing()
 
 
 def _message(event: CaseEvent, report: Report, case: Case) -> str | None:
@@ -214,7 +247,24 @@ def status_for_token(session: Session, token: str) -> StatusView:
         and decision["outcome"] == "not_violating"
         and (case.state in (CaseState.DECIDED, CaseState.CLOSED))
     )
-    return StatusView(report, case, content_state, updates, decision, can_appeal)
+    return StatusView(
+        report, case, content_state, updates, decision, can_appeal, _reported_thing(report, case)
+    )
+
+
+def _reported_thing(report: Report, case: Case) -> ReportedThing:
+    if report.account_id and not (report.content_id or report.url):
+        return ReportedThing(account=report.account_id)
+    item = next(
+        (
+            link.item
+            for link in case.links
+            if link.item.content_id == report.content_id
+            or (report.url and link.item.url == report.url)
+        ),
+        None,
+    )
+    return describe(item, report.url)
 
 
 def _reported_item_state(report: Report, case: Case) -> str | None:

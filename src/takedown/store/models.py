@@ -51,6 +51,9 @@ class ContentItem(Base):
     # review and evidence like media (migration 0006_public). `kind`: domain.vocabulary.ItemKind.
     kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the public sees the item called (a video's title): shown to reporters instead of
+    # the platform's internal id.
+    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
     # The platform's latest view count and when it said so; each figure is also kept in
     # store.exposure so exposure after the first report can be measured.
     views: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -115,6 +115,7 @@ async def post_content(
     file: UploadFile | None = File(None),
     kind: ItemKind | None = Form(None),
     text: str | None = Form(None, max_length=MAX_ITEM_TEXT),
+    title: str | None = Form(None, max_length=300),
     who: Principal = Depends(require(Role.PLATFORM, Role.ADMIN)),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
@@ -152,6 +153,7 @@ async def post_content(
                 hold_for_hashing=video is not None,
                 kind=kind.value if kind is not None else None,
                 text=text,
+                title=title,
             )
             if upload is not None:
                 # Hidden in this same request: the uploaded bytes become the evidence copy now.

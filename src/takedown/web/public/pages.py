@@ -22,14 +22,22 @@ from takedown.api.schemas import ReportIn
 from takedown.domain.vocabulary import Category
 from takedown.runtime import Runtime
 from takedown.services.errors import ServiceError
-from takedown.services.reports import ReportInput
-from takedown.services.status import StatusView, status_for_token
+from takedown.services.reports import ReportInput, find_item
+from takedown.services.status import ReportedThing, StatusView, describe, status_for_token
 from takedown.web.public import appeals, choices, form_token
 from takedown.web.public.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
-FIELDS = ("content_id", "url", "category", "reporter_role", "statement", "contact_email")
+FIELDS = (
+    "content_id",
+    "url",
+    "account_id",
+    "category",
+    "reporter_role",
+    "statement",
+    "contact_email",
+)
 
 
 def _own_origins(request: Request, rt: Runtime) -> set[str]:
@@ -66,10 +74,20 @@ def _page(
     return response
 
 
+def _reported(rt: Runtime, values: dict[str, str]) -> ReportedThing:
+    """What the form is about, as the reporter knows it (its title or text), never the id."""
+    if values.get("account_id") and not (values.get("content_id") or values.get("url")):
+        return ReportedThing(account=values["account_id"])
+    with rt.transaction() as session:
+        item = find_item(session, values.get("content_id") or None, values.get("url") or None)
+        return describe(item, values.get("url") or None)
+
+
 def _form_context(
     request: Request, rt: Runtime, values: dict[str, str], errors: dict[str, str]
 ) -> dict[str, Any]:
     return {
+        "reported": _reported(rt, values),
         "values": values,
         "errors": errors,
         "categories": choices.CATEGORIES,
@@ -84,11 +102,16 @@ def report_form(
     request: Request,
     content_id: str | None = None,
     url: str | None = None,
+    account_id: str | None = None,
     rt: Runtime = Depends(runtime),
 ) -> HTMLResponse:
-    values = {"content_id": (content_id or "")[:200], "url": (url or "")[:2000]}
-    # From a link on an item the item is known: the form does not ask for it.
-    values["item_given"] = "1" if values["content_id"] or values["url"] else ""
+    values = {
+        "content_id": (content_id or "")[:200],
+        "url": (url or "")[:2000],
+        "account_id": (account_id or "")[:200],
+    }
+    # From a link on an item (or a profile) the subject is known: the form does not ask for it.
+    values["item_given"] = "1" if any(values.values()) else ""
     return _page(
         request, rt, "public/report.html", _form_context(request, rt, values, {}), embeddable=True
     )
@@ -109,7 +132,7 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
         errors["category"] = choices.N_("Choose what is wrong with the content.")
     if not values["reporter_role"]:
         errors["reporter_role"] = choices.N_("Choose who you are to the content.")
-    if not values["content_id"] and not values["url"]:
+    if not values["content_id"] and not values["url"] and not values["account_id"]:
         errors["url"] = choices.N_("Give the link to the content.")
     # A child in sexual content is a minor by definition: no need to ask again.
     depicts_minor = (
@@ -118,6 +141,7 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
     body = {
         "content_id": values["content_id"] or None,
         "url": values["url"] or None,
+        "account_id": values["account_id"] or None,
         "category": values["category"] or None,
         "reporter_role": values["reporter_role"] or None,
         "depicts_minor": depicts_minor,
@@ -205,6 +229,7 @@ def _snapshot(request: Request, rt: Runtime, view: StatusView, token: str) -> di
         "status_url": f"{base}/status/{token}",
         "case_state": choices.CASE_STATES.get(case.state, case.state),
         "content_state": choices.CONTENT_STATES.get(view.content_state or ""),
+        "reported": view.reported,
         "form_token": form_token.issue(rt.settings.secret_key, client_address(request)),
     }
 

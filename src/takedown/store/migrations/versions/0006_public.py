@@ -22,6 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("content_items") as batch:
         batch.add_column(sa.Column("kind", sa.String(length=20), nullable=True))
         batch.add_column(sa.Column("text", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("title", sa.String(length=300), nullable=True))
         batch.add_column(sa.Column("views", sa.Integer(), nullable=True))
         batch.add_column(
             sa.Column("views_at", takedown.store.types.UTCDateTime(timezone=True), nullable=True)
@@ -58,5 +59,6 @@ def downgrade() -> None:
     with op.batch_alter_table("content_items") as batch:
         batch.drop_column("views_at")
         batch.drop_column("views")
+        batch.drop_column("title")
         batch.drop_column("text")
         batch.drop_column("kind")
