@@ -27,7 +27,7 @@ from takedown.domain.vocabulary import (
     Policy,
     WebhookType,
 )
-from takedown.services import banks, case_log, evidence, filing, take_it_down
+from takedown.services import banks, case_log, evidence, filing, statement_of_reasons, take_it_down
 from takedown.services.cases import link_item
 from takedown.services.installation import settings_of
 from takedown.services.matching import scan_for_copies
@@ -47,7 +47,10 @@ def apply_final_decision(
         for link in list(case.links):
             # A copy found only now was never hidden: its evidence is asked for here.
             evidence.request_capture(session, case, link.item, now)
-            remove_item(session, case, link.item, actor, reason, now, {"policy": policy})
+            facts = _decision_facts(session, case) or reason
+            remove_item(
+                session, case, link.item, actor, reason, now, {"policy": policy, "facts": facts}
+            )
         accounts = sorted({link.item.account_id for link in case.links})
         if case.subject_account_id and session.get(Account, case.subject_account_id):
             # A case about an account acts on the account itself (services.account_cases).
@@ -198,9 +201,35 @@ def suspend_account(
             "case_id": case.id,
             "reason": f"violates policy {policy.value}",
             "content_id": None,
+            # What the platform can show the account holder (DSA Art. 17).
+            "statement_of_reasons": statement_of_reasons.statement(
+                case,
+                "suspended",
+                actor,
+                now,
+                _appealable_item(case, account_id),
+                account_id,
+                policy,
+                reason or _decision_facts(session, case) or f"violates policy {policy.value}",
+            ),
         },
     )
     return True
+
+
+def _appealable_item(case: Case, account_id: str) -> str | None:
+    """The account's item in this case: its appeal (`POST /v1/content/{id}/appeal`) reopens
+    the case, and a reversal restores the account with it."""
+    return next(
+        (link.item.content_id for link in case.links if link.item.account_id == account_id),
+        None,
+    )
+
+
+def _decision_facts(session: Session, case: Case) -> str | None:
+    """The reason the deciding reviewer wrote, for the statement of reasons."""
+    decided = [e for e in case_log.history(session, case.id) if e.type == EventType.DECIDE.value]
+    return str(decided[-1].data.get("reason")) if decided else None
 
 
 def restore_account(
