@@ -19,6 +19,7 @@ from takedown.api.deps import client_address, public_rate_limit, runtime
 from takedown.api.errors import ApiError
 from takedown.api.routes.reports import take_report
 from takedown.api.schemas import ReportIn
+from takedown.domain.take_it_down import REQUEST_CATEGORIES, REQUEST_ROLES
 from takedown.domain.vocabulary import Category
 from takedown.runtime import Runtime
 from takedown.services.errors import ServiceError
@@ -37,6 +38,8 @@ FIELDS = (
     "reporter_role",
     "statement",
     "contact_email",
+    "good_faith_statement",
+    "signature",
 )
 
 
@@ -138,6 +141,9 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
     depicts_minor = (
         values["under_18"] == "yes" or values["category"] == Category.CHILD_SEXUAL_EXPLOITATION
     )
+    removal_request = bool(values["good_faith_statement"] or values["signature"])
+    if removal_request:
+        errors.update(_removal_request_errors(values))
     body = {
         "content_id": values["content_id"] or None,
         "url": values["url"] or None,
@@ -147,6 +153,8 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
         "depicts_minor": depicts_minor,
         "statement": values["statement"] or None,
         "contact_email": values["contact_email"] or None,
+        "good_faith_statement": values["good_faith_statement"] == "yes",
+        "signature": values["signature"] or None,
     }
     try:
         parsed = ReportIn.model_validate(body)
@@ -160,6 +168,7 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
             "contact_email": choices.N_(
                 "This does not look like an email address. Check it, or leave it empty."
             ),
+            "signature": choices.N_("Keep your signature under 200 characters."),
         }
         for error in exc.errors():
             field = str(error["loc"][0]) if error.get("loc") else "url"
@@ -168,6 +177,34 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
     if errors:
         return None, errors
     return ReportInput(**parsed.model_dump()), {}
+
+
+def _removal_request_errors(values: dict[str, str]) -> dict[str, str]:
+    """A TAKE IT DOWN Act request is valid with all the Act asks for: from the person in the
+    images or their parent, about intimate images, signed, in good faith, with a way to reach
+    them. Asked only of those who choose to make one (DESIGN rule 2)."""
+    errors: dict[str, str] = {}
+    if values["reporter_role"] and values["reporter_role"] not in REQUEST_ROLES:
+        errors["take_it_down"] = choices.N_(
+            "A removal request under the TAKE IT DOWN Act is for the person in the images, or "
+            "their parent or guardian. Leave that part empty to send an ordinary report."
+        )
+    elif values["category"] and values["category"] not in REQUEST_CATEGORIES:
+        errors["take_it_down"] = choices.N_(
+            "A removal request under the TAKE IT DOWN Act is for nude or sexual images. Leave "
+            "that part empty to send an ordinary report."
+        )
+    if values["good_faith_statement"] != "yes":
+        errors["good_faith_statement"] = choices.N_(
+            "Tick the box to confirm the images were shared without consent."
+        )
+    if not values["signature"]:
+        errors["signature"] = choices.N_("Type your full name as your signature.")
+    if not values["contact_email"]:
+        errors["contact_email"] = choices.N_(
+            "Give an email address so the platform can reach you about your removal request."
+        )
+    return errors
 
 
 @router.post("/report", response_class=HTMLResponse)
