@@ -52,9 +52,12 @@ def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Pa
         text=True,
     )
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", process, 90)
+        # Readiness first, on a loaded machine too: the demo seeds only once Takedown answers
+        # /healthz, and this test reads the platform only once both answer.
+        wait_for(f"http://127.0.0.1:{port}/healthz", process, 180)
+        wait_for(f"http://127.0.0.1:{platform_port}/", process, 180)
         # Seeding registers posts through Takedown; the home page lists them with Report links.
-        home = wait_for(f"http://127.0.0.1:{platform_port}/", process, 90, needle="Report")
+        home = wait_for(f"http://127.0.0.1:{platform_port}/", process, 180, needle="Report")
         assert f"http://127.0.0.1:{port}/report?content_id=" in home
         # Seeding goes on in the background: wait until no post still waits for its verdict.
         deadline = time.monotonic() + 60
@@ -102,7 +105,8 @@ def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Pa
             process.kill()
             output, _ = process.communicate()
     assert process.returncode == 0, output
-    for name in ("reviewer", "lead", "admin"):
+    # Two leads: an appeal needs a lead who did not decide (issue 13, item 8).
+    for name in ("reviewer", "lead", "lead2", "admin"):
         assert name in output
     assert "password" in output
     assert "a local sandbox" in output  # a demo never files with the real NCMEC

@@ -68,8 +68,46 @@ def test_a_raised_priority_tells_the_new_deadline_in_plain_words(api: Api) -> No
     api.forward(content_id="p-1", category="harassment", reporter_account_id="b")
     api.forward(content_id="p-1", category="harassment", reporter_account_id="c")
     messages = [u["message"] for u in api.status(mine["status_token"])["updates"]]
-    raised = [m for m in messages if "raised to P1" in m]
+    raised = [m for m in messages if "more urgent" in m]
     assert raised == [
-        "Your case's priority was raised to P1; the decision is now due by "
-        "04:00 UTC on 1 January 2026."
+        "Your case was made more urgent; the decision is now due by 04:00 UTC on 1 January 2026."
     ], messages
+    assert not any("P1" in m or "P2" in m or "priority" in m for m in messages), messages
+
+
+def test_the_story_starts_with_the_report_even_when_the_item_was_already_hidden(
+    api: Api,
+) -> None:
+    api.register("p-9")
+    api.report(content_id="p-9", reporter_role="parent_guardian", depicts_minor=True)
+    later = api.report(content_id="p-9", category="child_sexual_exploitation")
+    messages = [u["message"] for u in api.status(later["status_token"])["updates"]]
+    assert messages[0].startswith("We received your report.")
+    assert "already hidden from public view when you reported it" in messages[0]
+    assert messages[-1].startswith("A decision is due by")
+    assert not any("P0" in m or "P1" in m or "p-9" in m for m in messages), messages
+
+
+def test_a_report_after_the_removal_says_so_and_ends_on_the_decision(api: Api) -> None:
+    api.register("p-8")
+    first = api.report(content_id="p-8", reporter_role="parent_guardian", depicts_minor=True)
+    response = api.client.post(
+        f"/v1/cases/{first['case_id']}/decision",
+        json={
+            "outcome": "violating",
+            "policy": "csam",
+            "reason": "a child in sexual content",
+            "without_media_reason": "decided on the registered hashes",
+        },
+        headers=api.key("lead"),
+    )
+    assert response.status_code == 200, response.text
+    parent = api.report(content_id="p-8", reporter_role="parent_guardian", depicts_minor=True)
+    status = api.status(parent["status_token"])
+    messages = [u["message"] for u in status["updates"]]
+    assert messages == [
+        "We received your report. The content had already been removed from the platform "
+        "when you reported it."
+    ], messages
+    assert status["content_state"] == "removed"
+    assert not any("will look at it" in m for m in messages)

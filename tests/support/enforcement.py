@@ -61,7 +61,13 @@ def decide(
     if "/v1/cases/{case_id}/decision" in routes:
         response = api.client.post(
             f"/v1/cases/{case_id}/decision",
-            json={"outcome": outcome, "policy": policy, "reason": "test decision"},
+            json={
+                "outcome": outcome,
+                "policy": policy,
+                "reason": "test decision",
+                # Test items are often hashes alone: no one could see their media.
+                "without_media_reason": "decided on the registered hashes",
+            },
             headers=api.key("lead", "lead-1"),
         )
         assert response.status_code == 200, response.text

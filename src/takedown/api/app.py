@@ -17,8 +17,8 @@ from takedown.api.deps import (
     rate_limit_storage,
 )
 from takedown.api.proxies import TrustedProxies
-from takedown.api.routes import banks as bank_routes
 from takedown.api.routes import (
+    accounts,
     cases,
     content,
     evidence,
@@ -27,6 +27,7 @@ from takedown.api.routes import (
     reports,
     webhooks,
 )
+from takedown.api.routes import banks as bank_routes
 from takedown.api.routes import review as review_routes
 from takedown.api.upload_slots import UploadSlots
 from takedown.runtime import Runtime
@@ -66,6 +67,7 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     app.include_router(bank_routes.router)
     app.include_router(hash_reports.router)
     app.include_router(review_routes.router)
+    app.include_router(accounts.router)
     app.include_router(public_pages.router)
     staff_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

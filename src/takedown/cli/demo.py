@@ -17,8 +17,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    import httpx
 
 from takedown.cli.options import DatabaseUrl, DataDir, fail, settings_from
 
@@ -65,6 +69,8 @@ def demo_command(
             ncmec_url=sandbox.url,
             ncmec_username=sandbox.username,
             ncmec_password=sandbox.password,
+            # A filing names the reporting person; without one the sandbox refuses it.
+            ncmec_reporter_email=settings.ncmec_reporter_email or "safety@demo-platform.example",
         )
         typer.echo(f"CyberTipline: a local sandbox at {sandbox.url} (nothing leaves this machine)")
     try:
@@ -105,6 +111,14 @@ def demo_command(
             if time.monotonic() > deadline or any(s.should_exit for s in servers):
                 return
             time.sleep(0.05)  # waiting for our own servers to bind, not a timed assertion
+        # Bound is not ready: on a loaded machine the first requests may still be refused, so
+        # seeding starts only once Takedown answers its health check.
+        ready_by = time.monotonic() + 120
+        while not _answers(takedown_http, "/healthz"):
+            if time.monotonic() > ready_by or any(s.should_exit for s in servers):
+                typer.echo("takedown demo: Takedown did not answer /healthz; not seeded", err=True)
+                return
+            time.sleep(0.2)  # polling our own server until it answers
         try:
             seed.register_webhook(takedown_http, state, f"{platform_url}/hooks/takedown")
             bank = seed.seed_bank(takedown_http, state)
@@ -121,6 +135,15 @@ def demo_command(
     platform.engine.dispose()
     if sandbox is not None:
         sandbox.close()
+
+
+def _answers(http: httpx.Client, path: str) -> bool:
+    import httpx
+
+    try:
+        return http.get(path, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 class _QuietServer:

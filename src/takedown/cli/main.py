@@ -109,6 +109,52 @@ def users_create(
     typer.echo(f"created {role} {name}")
 
 
+@users_app.command("list")
+def users_list(database_url: str | None = DatabaseUrl, data_dir: Path | None = DataDir) -> None:
+    """List the staff logins: name, role, and whether they are disabled."""
+    from takedown.services.staff_accounts import list_users
+
+    with database_session(database_url, data_dir) as session:
+        rows = [
+            (u.name, u.role, "disabled" if u.disabled else "active") for u in list_users(session)
+        ]
+    if not rows:
+        typer.echo("no staff users yet: takedown users create NAME --role ROLE")
+        return
+    width = max(len(name) for name, _, _ in rows)
+    for name, role, state in rows:
+        typer.echo(f"{name:<{width}}  {role:<8}  {state}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    name: str,
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the new password from stdin."
+    ),
+    database_url: str | None = DatabaseUrl,
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Give a staff member a new password and sign them out everywhere. Without
+    --password-stdin a new random password is made and printed alone on the last line."""
+    import secrets
+
+    from takedown.services.staff_accounts import reset_password
+
+    made = not password_stdin
+    password = secrets.token_urlsafe(12) if made else sys.stdin.readline().rstrip("\n")
+    try:
+        with database_session(database_url, data_dir) as session:
+            reset_password(session, name, password, SystemClock().now())
+    except ServiceError as exc:
+        fail(exc.message)
+    if made:
+        typer.echo(f"new password for {name}; it is shown only now:")
+        typer.echo(password)
+    else:
+        typer.echo(f"password changed for {name}")
+
+
 @keys_app.command("create")
 def keys_create(
     name: str = typer.Option(..., "--name"),

@@ -21,7 +21,8 @@ from takedown.runtime import Runtime
 from takedown.services.access import create_api_key, create_user
 from takedown.store.models import User
 
-STAFF = (("reviewer", "reviewer"), ("lead", "lead"), ("admin", "admin"))
+# Two leads: an appeal, and the second review of a dismissal, need a lead who did not decide.
+STAFF = (("reviewer", "reviewer"), ("lead", "lead"), ("lead2", "lead"), ("admin", "admin"))
 BANK = "demo-synthetic-csam"
 BANK_DESCRIPTION = (
     "SYNTHETIC TEST HASHES ONLY: hashes of generated pictures made by the demo "
@@ -57,7 +58,9 @@ class DemoState:
 
 
 def seed_staff(rt: Runtime) -> list[tuple[str, str, str | None]]:
-    """Create the reviewer, lead and admin logins; returns (name, role, new password or None)."""
+    """Create the reviewer, the two leads and the admin logins.
+
+    Returns (name, role, new password or None) for each."""
     out: list[tuple[str, str, str | None]] = []
     with rt.transaction() as session:
         for name, role in STAFF:

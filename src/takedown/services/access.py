@@ -94,6 +94,11 @@ def create_user(session: Session, name: str, role: str, password: str, now: date
     return user
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a staff password (argon2id)."""
+    return _hasher.hash(password)
+
+
 def authenticate_user(session: Session, name: str, password: str) -> User | None:
     user = session.scalars(select(User).where(User.name == name)).first()
     if user is None or user.disabled:

@@ -27,7 +27,7 @@ from takedown.domain.vocabulary import (
     Policy,
     WebhookType,
 )
-from takedown.services import banks, case_log, evidence, filing, take_it_down
+from takedown.services import banks, case_log, evidence, filing, statement_of_reasons, take_it_down
 from takedown.services.cases import link_item
 from takedown.services.installation import settings_of
 from takedown.services.matching import scan_for_copies
@@ -47,8 +47,14 @@ def apply_final_decision(
         for link in list(case.links):
             # A copy found only now was never hidden: its evidence is asked for here.
             evidence.request_capture(session, case, link.item, now)
-            remove_item(session, case, link.item, actor, reason, now, {"policy": policy})
+            facts = _decision_facts(session, case) or reason
+            remove_item(
+                session, case, link.item, actor, reason, now, {"policy": policy, "facts": facts}
+            )
         accounts = sorted({link.item.account_id for link in case.links})
+        if case.subject_account_id and session.get(Account, case.subject_account_id):
+            # A case about an account acts on the account itself (services.account_cases).
+            accounts = sorted({*accounts, case.subject_account_id})
         if policy is Policy.CSAM:
             for account_id in accounts:
                 suspend_account(session, case, account_id, actor, policy, now)
@@ -169,7 +175,13 @@ def _held_by_other_case(session: Session, case: Case, item: ContentItem) -> bool
 
 
 def suspend_account(
-    session: Session, case: Case, account_id: str, actor: str, policy: Policy, now: datetime
+    session: Session,
+    case: Case,
+    account_id: str,
+    actor: str,
+    policy: Policy,
+    now: datetime,
+    reason: str | None = None,
 ) -> bool:
     account = session.get(Account, account_id)
     if account is None or account.state == AccountState.SUSPENDED:
@@ -177,6 +189,8 @@ def suspend_account(
     account.state = AccountState.SUSPENDED.value
     account.suspended_at = now
     data = {"action": "suspended", "account_id": account_id, "policy": policy.value}
+    if reason:
+        data["reason"] = reason
     event = case_log.record(session, case, EventType.ACTION, actor, now, data)
     case_log.announce(
         session,
@@ -187,9 +201,35 @@ def suspend_account(
             "case_id": case.id,
             "reason": f"violates policy {policy.value}",
             "content_id": None,
+            # What the platform can show the account holder (DSA Art. 17).
+            "statement_of_reasons": statement_of_reasons.statement(
+                case,
+                "suspended",
+                actor,
+                now,
+                _appealable_item(case, account_id),
+                account_id,
+                policy,
+                reason or _decision_facts(session, case) or f"violates policy {policy.value}",
+            ),
         },
     )
     return True
+
+
+def _appealable_item(case: Case, account_id: str) -> str | None:
+    """The account's item in this case: its appeal (`POST /v1/content/{id}/appeal`) reopens
+    the case, and a reversal restores the account with it."""
+    return next(
+        (link.item.content_id for link in case.links if link.item.account_id == account_id),
+        None,
+    )
+
+
+def _decision_facts(session: Session, case: Case) -> str | None:
+    """The reason the deciding reviewer wrote, for the statement of reasons."""
+    decided = [e for e in case_log.history(session, case.id) if e.type == EventType.DECIDE.value]
+    return str(decided[-1].data.get("reason")) if decided else None
 
 
 def restore_account(

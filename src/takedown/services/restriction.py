@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from takedown.domain.vocabulary import ContentState, EventType, WebhookType
-from takedown.services import case_log, evidence
+from takedown.domain.vocabulary import ContentState, EventType, Policy, WebhookType
+from takedown.services import case_log, evidence, statement_of_reasons
 from takedown.store.models import Case, ContentItem
 
 
@@ -70,6 +70,7 @@ def remove_item(
     item.updated_at = now
     data = {"action": "removed", "content_id": item.content_id, "account_id": item.account_id}
     event = case_log.record(session, case, EventType.ACTION, actor, now, {**data, **details})
+    policy = details.get("policy")
     case_log.announce(
         session,
         event,
@@ -79,6 +80,17 @@ def remove_item(
             "account_id": item.account_id,
             "case_id": case.id,
             "reason": reason,
+            # What the platform can show the uploader (DSA Art. 17).
+            "statement_of_reasons": statement_of_reasons.statement(
+                case,
+                "removed",
+                actor,
+                now,
+                item.content_id,
+                item.account_id,
+                Policy(policy) if policy else None,
+                str(details.get("facts") or reason),
+            ),
         },
     )
     return True

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Policy
-from takedown.services import case_log
+from takedown.services import case_log, evidence
 from takedown.services.access import Principal, Role
 from takedown.services.enforcement import apply_final_decision
 from takedown.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -343,6 +343,7 @@ def decide(
     now: datetime,
     idle: timedelta = DEFAULT_CLAIM_IDLE,
     require_claim: bool = False,
+    without_media_reason: str | None = None,
 ) -> DecisionResult:
     """Decide a case. Final decisions are carried out at once by `apply_final_decision`.
 
@@ -365,6 +366,18 @@ def decide(
     problem = why_cannot_decide(session, case, who)
     if problem is not None:
         raise problem
+    unseen = unseen_media(session, case) if outcome is Outcome.VIOLATING else []
+    without_media_reason = (without_media_reason or "").strip() or None
+    if unseen and without_media_reason is None:
+        # Issue 13: a lead confirmed CSAM on "media not available". Deciding without the
+        # media can be right (an exact hash match), but never silently.
+        raise Invalid(
+            "no one could see the media of "
+            + ", ".join(unseen)
+            + ": confirm you decide without them and say why (for example, an exact hash "
+            "match to a known bank)",
+            "media_unseen",
+        )
 
     state = CaseState(case.state)
     stage = {CaseState.PENDING_SECOND_REVIEW: "second", CaseState.APPEALED: "appeal"}.get(
@@ -408,11 +421,31 @@ def decide(
         data["agrees_with_first"] = first.outcome == outcome.value
     if appeal is not None:
         data["appeal_id"] = appeal.id
+    if unseen:
+        data["decided_without_media"] = unseen
+        data["without_media_reason"] = without_media_reason
     case_log.record(session, case, EventType.DECIDE, who.name, now, data)
     if final:
         apply_final_decision(session, case, outcome, policy, who.name, now)
     release(session, case.id, who, now, "decided")
     return DecisionResult(decision, final)
+
+
+def unseen_media(session: Session, case: Case) -> list[str]:
+    """The case's items whose media no reviewer could see: nothing preserved to show.
+
+    An item without media (a message, a profile) is seen through its text, so it is never here.
+    """
+    return [
+        link.item.content_id
+        for link in case.links
+        if not evidence.carries_text_only(link.item) and not _preserved(session, link.item.id)
+    ]
+
+
+def _preserved(session: Session, item_id: str) -> bool:
+    record = evidence.record_for_item(session, item_id)
+    return record is not None and record.status == "stored"
 
 
 # -- what the case page shows beside the case ------------------------------------------------

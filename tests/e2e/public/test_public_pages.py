@@ -116,7 +116,7 @@ def test_the_status_page_shows_each_step_and_offers_the_appeal(
     text = page.inner_text("main")
     assert "The reviewer decided the content does not break the rules." in text
     assert "adults only" in text
-    assert "The content was made visible again (item item-2)." in text
+    assert "The content you reported was made visible again." in text
     assert serious_violations(page, axe_source) == []
     screenshot(page, "status-decided")
 

@@ -37,6 +37,9 @@ def test_the_first_choice_is_a_child_in_sexual_content_and_no_identity_is_asked(
         "under_18",
         "statement",
         "contact_email",
+        # The TAKE IT DOWN Act request, folded away and optional (issue 13, item 5).
+        "good_faith_statement",
+        "signature",
         "referrer",
         "viewport",
     }, names

@@ -25,6 +25,7 @@ def _decide(api: Api, case_id: str, outcome: Outcome, policy: Policy, reason: st
             policy,
             reason,
             api.runtime.clock.now(),
+            without_media_reason="decided on the registered hashes",
         )
 
 
@@ -61,7 +62,7 @@ def test_each_step_of_a_case_appears_in_plain_words(api: Api, clock: ManualClock
     _decide(api, case_id, Outcome.VIOLATING, Policy.CSAM, "sexual image of a child")
     words = _page(api, token)
     assert "decided the content breaks the rules: sexual image of a child" in words
-    assert "The content was removed from the platform (item p-1)" in words
+    assert "The content you reported was removed from the platform." in words
     assert "The account that posted it was suspended" in words
     assert "The content was removed." in words
     assert "The content breaks the rules." in words

@@ -27,6 +27,9 @@ class DecisionIn(BaseModel):
     outcome: Outcome
     policy: Policy
     reason: str = Field(max_length=10_000)
+    # Needed when no one could see the media of an item the decision acts on (issue 13): the
+    # decider confirms they decide without them, and why (an exact hash match, say).
+    without_media_reason: str | None = Field(default=None, max_length=10_000)
 
 
 class AppealIn(BaseModel):
@@ -56,6 +59,7 @@ def post_decision(
             body.reason,
             rt.clock.now(),
             claim_idle(rt),
+            without_media_reason=body.without_media_reason,
         )
         out = case_detail(session, case)
     return JSONResponse(out, status_code=200 if result.final else 202)

@@ -19,17 +19,28 @@ from takedown.api.deps import client_address, public_rate_limit, runtime
 from takedown.api.errors import ApiError
 from takedown.api.routes.reports import take_report
 from takedown.api.schemas import ReportIn
+from takedown.domain.take_it_down import REQUEST_CATEGORIES, REQUEST_ROLES
 from takedown.domain.vocabulary import Category
 from takedown.runtime import Runtime
 from takedown.services.errors import ServiceError
-from takedown.services.reports import ReportInput
-from takedown.services.status import StatusView, status_for_token
+from takedown.services.reports import ReportInput, find_item
+from takedown.services.status import ReportedThing, StatusView, describe, status_for_token
 from takedown.web.public import appeals, choices, form_token
 from takedown.web.public.rendering import render
 
 router = APIRouter(include_in_schema=False)
 
-FIELDS = ("content_id", "url", "category", "reporter_role", "statement", "contact_email")
+FIELDS = (
+    "content_id",
+    "url",
+    "account_id",
+    "category",
+    "reporter_role",
+    "statement",
+    "contact_email",
+    "good_faith_statement",
+    "signature",
+)
 
 
 def _own_origins(request: Request, rt: Runtime) -> set[str]:
@@ -77,10 +88,20 @@ def _page(
     return response
 
 
+def _reported(rt: Runtime, values: dict[str, str]) -> ReportedThing:
+    """What the form is about, as the reporter knows it (its title or text), never the id."""
+    if values.get("account_id") and not (values.get("content_id") or values.get("url")):
+        return ReportedThing(account=values["account_id"])
+    with rt.transaction() as session:
+        item = find_item(session, values.get("content_id") or None, values.get("url") or None)
+        return describe(item, values.get("url") or None)
+
+
 def _form_context(
     request: Request, rt: Runtime, values: dict[str, str], errors: dict[str, str]
 ) -> dict[str, Any]:
     return {
+        "reported": _reported(rt, values),
         "values": values,
         "errors": errors,
         "categories": choices.CATEGORIES,
@@ -95,11 +116,16 @@ def report_form(
     request: Request,
     content_id: str | None = None,
     url: str | None = None,
+    account_id: str | None = None,
     rt: Runtime = Depends(runtime),
 ) -> HTMLResponse:
-    values = {"content_id": (content_id or "")[:200], "url": (url or "")[:2000]}
-    # From a link on an item the item is known: the form does not ask for it.
-    values["item_given"] = "1" if values["content_id"] or values["url"] else ""
+    values = {
+        "content_id": (content_id or "")[:200],
+        "url": (url or "")[:2000],
+        "account_id": (account_id or "")[:200],
+    }
+    # From a link on an item (or a profile) the subject is known: the form does not ask for it.
+    values["item_given"] = "1" if any(values.values()) else ""
     return _page(
         request, rt, "public/report.html", _form_context(request, rt, values, {}), embeddable=True
     )
@@ -120,20 +146,26 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
         errors["category"] = choices.N_("Choose what is wrong with the content.")
     if not values["reporter_role"]:
         errors["reporter_role"] = choices.N_("Choose who you are to the content.")
-    if not values["content_id"] and not values["url"]:
+    if not values["content_id"] and not values["url"] and not values["account_id"]:
         errors["url"] = choices.N_("Give the link to the content.")
     # A child in sexual content is a minor by definition: no need to ask again.
     depicts_minor = (
         values["under_18"] == "yes" or values["category"] == Category.CHILD_SEXUAL_EXPLOITATION
     )
+    removal_request = bool(values["good_faith_statement"] or values["signature"])
+    if removal_request:
+        errors.update(_removal_request_errors(values))
     body = {
         "content_id": values["content_id"] or None,
         "url": values["url"] or None,
+        "account_id": values["account_id"] or None,
         "category": values["category"] or None,
         "reporter_role": values["reporter_role"] or None,
         "depicts_minor": depicts_minor,
         "statement": values["statement"] or None,
         "contact_email": values["contact_email"] or None,
+        "good_faith_statement": values["good_faith_statement"] == "yes",
+        "signature": values["signature"] or None,
     }
     try:
         parsed = ReportIn.model_validate(body)
@@ -147,6 +179,7 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
             "contact_email": choices.N_(
                 "This does not look like an email address. Check it, or leave it empty."
             ),
+            "signature": choices.N_("Keep your signature under 200 characters."),
         }
         for error in exc.errors():
             field = str(error["loc"][0]) if error.get("loc") else "url"
@@ -155,6 +188,34 @@ def _validate(values: dict[str, str]) -> tuple[ReportInput | None, dict[str, str
     if errors:
         return None, errors
     return ReportInput(**parsed.model_dump()), {}
+
+
+def _removal_request_errors(values: dict[str, str]) -> dict[str, str]:
+    """A TAKE IT DOWN Act request is valid with all the Act asks for: from the person in the
+    images or their parent, about intimate images, signed, in good faith, with a way to reach
+    them. Asked only of those who choose to make one (DESIGN rule 2)."""
+    errors: dict[str, str] = {}
+    if values["reporter_role"] and values["reporter_role"] not in REQUEST_ROLES:
+        errors["take_it_down"] = choices.N_(
+            "A removal request under the TAKE IT DOWN Act is for the person in the images, or "
+            "their parent or guardian. Leave that part empty to send an ordinary report."
+        )
+    elif values["category"] and values["category"] not in REQUEST_CATEGORIES:
+        errors["take_it_down"] = choices.N_(
+            "A removal request under the TAKE IT DOWN Act is for nude or sexual images. Leave "
+            "that part empty to send an ordinary report."
+        )
+    if values["good_faith_statement"] != "yes":
+        errors["good_faith_statement"] = choices.N_(
+            "Tick the box to confirm the images were shared without consent."
+        )
+    if not values["signature"]:
+        errors["signature"] = choices.N_("Type your full name as your signature.")
+    if not values["contact_email"]:
+        errors["contact_email"] = choices.N_(
+            "Give an email address so the platform can reach you about your removal request."
+        )
+    return errors
 
 
 @router.post("/report", response_class=HTMLResponse)
@@ -234,6 +295,7 @@ def _snapshot(request: Request, rt: Runtime, view: StatusView, token: str) -> di
         "status_url": f"{base}/status/{token}",
         "case_state": choices.CASE_STATES.get(case.state, case.state),
         "content_state": choices.CONTENT_STATES.get(view.content_state or ""),
+        "reported": view.reported,
         "form_token": form_token.issue(rt.settings.secret_key, client_address(request)),
     }
 

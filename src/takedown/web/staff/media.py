@@ -24,6 +24,7 @@ from takedown.runtime import Runtime
 from takedown.services import review
 from takedown.services.cases import get_case
 from takedown.services.errors import ServiceError
+from takedown.services.evidence import carries_text_only
 from takedown.services.staff_sessions import StaffLogin
 from takedown.signals.media_type import OPAQUE, detected_type
 from takedown.store.models import Case
@@ -117,8 +118,10 @@ def item_view(
 ) -> dict[str, Any]:
     link = next(link for link in case.links if link.item_id == item_id)
     item = link.item
-    available = media_available(session, item.id)
-    kind = (item.media_type or "").split("/")[0] or "unknown"
+    text_only = carries_text_only(item)
+    # A message is shown from its registered text, behind the same recorded reveal as media.
+    available = text_only or media_available(session, item.id)
+    kind = "text" if text_only else (item.media_type or "").split("/")[0] or "unknown"
     view: dict[str, Any] = {
         "item": item,
         "link": link,
@@ -128,9 +131,9 @@ def item_view(
         "preview_url": None,
         "full_url": None,
     }
-    if available and kind != "video":
+    if available and kind not in ("video", "text"):
         view["preview_url"] = f"/staff/media/{media_token(rt, login, case.id, item.id, PREVIEW)}"
-    if revealed and available:
+    if revealed and available and kind != "text":
         view["full_url"] = f"/staff/media/{media_token(rt, login, case.id, item.id, FULL)}"
     return view
 

@@ -19,6 +19,7 @@ from takedown.services.cases import get_case
 from takedown.services.errors import Invalid, ServiceError
 from takedown.services.staff_sessions import StaffLogin
 from takedown.store.models import ApiKey, Case, User
+from takedown.web.staff.accounts import subject_view
 from takedown.web.staff.auth import ALL_STAFF, allow, csrf_checked, runtime
 from takedown.web.staff.media import item_view
 from takedown.web.staff.rendering import render, time_left
@@ -176,6 +177,9 @@ def case_page(
             "matches": [e.data for e in events if e.type == EventType.MATCH],
             "events": list(reversed(events)),
             "uploaders": review.uploaders(session, case),
+            "unseen": review.unseen_media(session, case),
+            "subject": subject_view(session, case),
+            "can_suspend": Role(who.role) in (Role.LEAD, Role.ADMIN),
             "viewing": review.viewing_settings(login.user),
             "policies": [p.value for p in Policy],
             "error": error.message if error else None,
@@ -220,6 +224,7 @@ def decide_case(
     outcome: str = Form(""),
     policy: str = Form(""),
     reason: str = Form(""),
+    without_media_reason: str = Form(""),
     login: StaffLogin = Depends(allow(*DECIDERS)),
     _: None = Depends(csrf_checked),
     rt: Runtime = Depends(runtime),
@@ -242,6 +247,7 @@ def decide_case(
                 rt.clock.now(),
                 idle_of(rt),
                 require_claim=True,
+                without_media_reason=without_media_reason[:10_000],
             )
     except ServiceError as exc:
         return case_page(request, case_id, login, rt, error=exc)
