@@ -7,16 +7,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from takedown.config import Settings
 from takedown.cybertipline.report import INCIDENT_CHILD_SEX_TRAFFICKING, INCIDENT_ONLINE_ENTICEMENT
 from takedown.cybertipline.schema import xsd_problems
+from takedown.services import access
 from takedown.services.installation import SETTINGS
 from takedown.store.filings import Filing
 from tests.support.enforcement import decide
 from tests.support.factories import Api
 from tests.support.fake_cybertipline import FakeCyberTipline
+from tests.support.review import staff_user
+from tests.support.staff_web import sign_in
 
 THREAD = "you are so mature for 13. delete this chat and send me a photo, our secret"
 
@@ -143,3 +149,47 @@ def test_every_document_filed_here_validates(api: Api, ncmec: FakeCyberTipline) 
     with api.runtime.transaction() as session:
         stored = session.scalars(select(Filing)).one().report_xml
     assert stored and xsd_problems(stored) == []
+
+
+def test_the_legal_page_shows_the_reason_and_fix_and_its_button_retries(
+    api: Api, ncmec: FakeCyberTipline, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    staff_user(api, "lee", "legal")
+    staff_user(api, "rita", "reviewer")
+    sessions = api.runtime.sessions
+    info = dict(sessions.kw["info"])
+    sessions.configure(info={**info, SETTINGS: replace(settings, ncmec_reporter_email="")})
+    case_id = text_case(api)
+    decide(api, case_id, "violating", "grooming")
+    api.runtime.worker.drain()
+
+    reviewer = TestClient(api.client.app)
+    reviewer_csrf = sign_in(reviewer, "rita")
+    forbidden = reviewer.post(
+        f"/staff/cases/{case_id}/filing/retry",
+        data={"csrf_token": reviewer_csrf},
+        follow_redirects=False,
+    )
+    assert forbidden.status_code in (303, 403)
+    assert filing_of(api, case_id)["status"] == "invalid"
+
+    legal = TestClient(api.client.app)
+    csrf = sign_in(legal, "lee")
+    page = legal.get("/staff/legal").text
+    assert "filing-invalid" in page
+    assert "TAKEDOWN_NCMEC_REPORTER_EMAIL" in page
+    assert f'action="/staff/cases/{case_id}/filing/retry"' in page
+    no_token = legal.post(f"/staff/cases/{case_id}/filing/retry", follow_redirects=False)
+    assert no_token.status_code in (400, 401, 403)
+    assert filing_of(api, case_id)["status"] == "invalid"
+
+    sessions.configure(info=info)
+    retried = legal.post(
+        f"/staff/cases/{case_id}/filing/retry", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert retried.headers["location"] == "/staff/legal?message=filing_retried"
+    api.runtime.worker.drain()
+    page = legal.get("/staff/legal").text
+    assert "filing-accepted" in page
+    assert "TAKEDOWN_NCMEC_REPORTER_EMAIL" not in page
