@@ -63,6 +63,8 @@ def demo_command(
             ncmec_url=sandbox.url,
             ncmec_username=sandbox.username,
             ncmec_password=sandbox.password,
+            # NCMEC needs someone to contact: without it every demo filing would be invalid.
+            ncmec_reporter_email=settings.ncmec_reporter_email or "trust-and-safety@demo.example",
         )
         typer.echo(f"CyberTipline: a local sandbox at {sandbox.url} (nothing leaves this machine)")
     try:

@@ -24,6 +24,7 @@ from tests.support.fake_cybertipline import FakeCyberTipline
 from tests.support.review import staff_user
 from tests.support.staff_web import sign_in
 
+TOKENS: dict[str, str] = {}  # case id -> the first reporter's status token
 THREAD = "you are so mature for 13. delete this chat and send me a photo, our secret"
 
 
@@ -37,7 +38,16 @@ def text_case(api: Api, category: str = "grooming", depicts_minor: bool = True) 
         depicts_minor=depicts_minor,
     )
     api.report(content_id="prof-1", category=category, reporter_role="parent_guardian")
+    TOKENS[str(first["case_id"])] = str(first["status_token"])
     return str(first["case_id"])
+
+
+def status_messages(api: Api, case_id: str) -> list[str]:
+    """What the reporters of the case read on their status page."""
+    token = TOKENS[case_id]
+    status = api.client.get(f"/v1/status/{token}")
+    assert status.status_code == 200, status.text
+    return [u["message"] for u in status.json()["updates"]]
 
 
 def filing_of(api: Api, case_id: str) -> dict[str, Any]:
@@ -116,6 +126,12 @@ def test_an_invalid_filing_shows_legal_the_reason_and_the_fix_and_can_be_retried
     listed = api.client.get("/v1/filings?status=invalid", headers=api.key("legal")).json()
     assert listed["filings"][0]["problem"]["fix"] == filing["problem"]["fix"]
 
+    # Not done while NCMEC has not accepted it: metrics and the reporter's page say so.
+    metrics = api.client.get("/metrics").text
+    assert 'takedown_cybertipline_filings{status="invalid"} 1.0' in metrics
+    assert 'takedown_cybertipline_filings{status="accepted"} 0.0' in metrics
+    assert not any("reported to NCMEC" in m for m in status_messages(api, case_id))
+
     refused = api.client.post(f"/v1/cases/{case_id}/filing/retry", headers=api.key("reviewer"))
     assert refused.status_code == 403
     sessions.configure(info=info)  # legal set the email
@@ -123,6 +139,10 @@ def test_an_invalid_filing_shows_legal_the_reason_and_the_fix_and_can_be_retried
     assert retried.status_code == 200, retried.text
     api.runtime.worker.drain()
     assert filing_of(api, case_id)["status"] == "accepted"
+    metrics = api.client.get("/metrics").text
+    assert 'takedown_cybertipline_filings{status="accepted"} 1.0' in metrics
+    assert 'takedown_cybertipline_filings{status="invalid"} 0.0' in metrics
+    assert any("reported to NCMEC" in m for m in status_messages(api, case_id))
     again = api.client.post(f"/v1/cases/{case_id}/filing/retry", headers=api.key("legal"))
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "filing_accepted"
