@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +42,46 @@ def synthetic_png() -> bytes:
     return out.getvalue()
 
 
+def accepted_on_the_legal_page(base: str, folder: Path, case_id: str, lines: list[str]) -> None:
+    """Confirm the case as the demo's admin; its CyberTipline filing, sent to the demo's
+    sandbox, must read `accepted` on the legal page."""
+    admin_key = json.loads((folder / "takedown-data" / "demo.json").read_text())["admin_key"]
+    decided = httpx.post(
+        f"{base}/v1/cases/{case_id}/decision",
+        json={"outcome": "violating", "policy": "csam", "reason": "confirmed in the demo"},
+        headers={"Authorization": f"Bearer {admin_key}"},
+        timeout=20,
+    )
+    assert decided.status_code == 200, decided.text
+    deadline = time.monotonic() + 60
+    filing: dict = {}
+    while time.monotonic() < deadline:
+        filing = (
+            httpx.get(
+                f"{base}/v1/cases/{case_id}", headers={"Authorization": f"Bearer {admin_key}"}
+            ).json()["filing"]
+            or {}
+        )
+        if filing.get("status") in ("accepted", "invalid", "failed"):
+            break
+        time.sleep(0.2)  # the demo's own worker files in the background
+    assert filing.get("status") == "accepted", filing
+    found = re.search(r"admin\s*│\s*admin\s*│\s*(\S+)\s*│", "".join(lines))
+    assert found, "the demo did not print the admin's password"
+    with httpx.Client(base_url=base, timeout=20) as browser:
+        form = browser.get("/staff/login").text
+        token = re.search(r'name="login_token" value="([^"]*)"', form)
+        assert token
+        signed_in = browser.post(
+            "/staff/login",
+            data={"name": "admin", "password": found.group(1), "login_token": token.group(1)},
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        page = browser.get("/staff/legal").text
+    row = next(r for r in page.split("<tr") if case_id in r)
+    assert "filing-accepted" in row and "<strong>accepted</strong>" in row
+
+
 def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Path) -> None:
     port, platform_port = free_port(), free_port()
     env = {**os.environ, "COLUMNS": "200"}
@@ -51,6 +94,13 @@ def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Pa
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Read the output as it comes: the admin's password is printed once, while it runs.
+    lines: list[str] = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(iter(process.stdout.readline, "")) if process.stdout else None,
+        daemon=True,
+    )
+    reader.start()
     try:
         # Readiness first, on a loaded machine too: the demo seeds only once Takedown answers
         # /healthz, and this test reads the platform only once both answer.
@@ -97,13 +147,16 @@ def test_takedown_demo_starts_both_apps_seeded_and_stops_on_sigterm(tmp_path: Pa
                 break
             time.sleep(0.1)  # waiting for a real delivery between two processes' servers
         assert state["state"] == "restricted"
+        accepted_on_the_legal_page(f"http://127.0.0.1:{port}", tmp_path, report["case_id"], lines)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            output, _ = process.communicate(timeout=30)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            output, _ = process.communicate()
+            process.wait()
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert process.returncode == 0, output
     # Two leads: an appeal needs a lead who did not decide (issue 13, item 8).
     for name in ("reviewer", "lead", "lead2", "admin"):

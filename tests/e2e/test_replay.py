@@ -77,6 +77,28 @@ def test_the_cybertipline_report_is_filed(the_case) -> None:
     assert len(finished) >= 1
 
 
+def test_ncmec_accepted_and_finished_the_report_naming_the_victims_account_with_the_video(
+    the_case,
+) -> None:
+    """The sandbox validated every document against NCMEC's XSD: accepted and finished."""
+    _run, _m, finished = the_case
+    [filed] = [r for r in finished if r.xml.find("victim") is not None]
+    assert filed.finished and not filed.retracted
+    victim = filed.xml.find("victim")
+    assert victim is not None
+    assert [c.tag for c in victim] == ["victimPerson", "espIdentifier"]
+    assert victim.findtext("espIdentifier") == "the_victim"
+    reported = {p.findtext("espIdentifier") for p in filed.xml.findall("personOrUserReported")}
+    assert reported == {"collector_one", "collector_two"}
+    assert filed.files, "the video was not uploaded"
+    for file in filed.files.values():
+        assert file.data[4:8] == b"ftyp" or len(file.data) > 1000  # the video's own bytes
+        assert file.details is not None
+        hashes = {h.get("hashType"): h.text for h in file.details.findall("originalFileHash")}
+        assert hashes["MD5"] == file.md5
+        assert len(hashes["SHA256"]) == 64
+
+
 def test_exposure_after_the_first_report_is_far_below_the_originals(the_case) -> None:
     run, m, _ = the_case
     assert m.original_exposure_after_first_report is not None

@@ -69,8 +69,8 @@ def demo_command(
             ncmec_url=sandbox.url,
             ncmec_username=sandbox.username,
             ncmec_password=sandbox.password,
-            # A filing names the reporting person; without one the sandbox refuses it.
-            ncmec_reporter_email=settings.ncmec_reporter_email or "safety@demo-platform.example",
+            # NCMEC needs someone to contact: without it every demo filing would be invalid.
+            ncmec_reporter_email=settings.ncmec_reporter_email or "trust-and-safety@demo.example",
         )
         typer.echo(f"CyberTipline: a local sandbox at {sandbox.url} (nothing leaves this machine)")
     try:

@@ -89,6 +89,8 @@ class Policy(StrEnum):
     NCII = "ncii"
     SEXTORTION = "sextortion"
     GROOMING = "grooming"
+    # Child sex trafficking (REPORT Act): always filed with NCMEC.
+    TRAFFICKING = "trafficking"
     VIOLENCE = "violence"
     HARASSMENT = "harassment"
     SPAM = "spam"

@@ -63,6 +63,9 @@ def apply_final_decision(
         elif policy is not Policy.NONE:
             for account_id in accounts:
                 add_strike(session, case, account_id, actor, policy, now)
+            # REPORT Act: enticement, sextortion of a minor and trafficking are filed too.
+            if filing.reportable_case(case, policy) is not None:
+                filing.open_filing(session, case, actor, now)
     else:
         # A dismissal, or a removal reversed on appeal: undo what this case did, and only that.
         for link in case.links:

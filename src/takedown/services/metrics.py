@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.domain.case_state import AWAITING_DECISION
+from takedown.store.filings import Filing
 from takedown.store.models import Case, OutboxJob
 
 
@@ -46,6 +47,14 @@ class Metrics:
         self.cases_breached = Gauge(
             "takedown_cases_breached", "Undecided cases past their deadline", registry=self.registry
         )
+        # A `filing.send` job that stops is not a filing made: only one NCMEC accepted and
+        # finished counts as `accepted`; the others by their status (pending, invalid, ...).
+        self.filings = Gauge(
+            "takedown_cybertipline_filings",
+            "CyberTipline filings by status; accepted = NCMEC accepted and finished the report",
+            ["status"],
+            registry=self.registry,
+        )
         self.outbox_pending = Gauge(
             "takedown_outbox_pending", "Side effects not yet acknowledged", registry=self.registry
         )
@@ -73,6 +82,17 @@ class Metrics:
             )
             or 0
         )
+        done = Filing.status == "accepted"
+        finished = Filing.finished_at.isnot(None)
+        by_status = dict(
+            session.execute(
+                select(Filing.status, func.count())
+                .where(~(done & ~finished))
+                .group_by(Filing.status)
+            ).all()
+        )
+        for status in ("pending", "submitted", "accepted", "invalid", "failed"):
+            self.filings.labels(status=status).set(by_status.get(status, 0))
         self.outbox_pending.set(
             session.scalar(
                 select(func.count()).select_from(OutboxJob).where(OutboxJob.status == "pending")

@@ -14,7 +14,7 @@ from takedown.runtime import Runtime
 from takedown.services import evidence
 from takedown.services.access import Principal, Role
 from takedown.services.cases import get_case
-from takedown.services.filing import filing_json
+from takedown.services.filing import filing_json, retry_filing
 from takedown.store.filings import Filing
 
 router = APIRouter(tags=["legal"])
@@ -96,3 +96,16 @@ def list_filings(
                 {"case_id": f.case_id, **(filing_json(session, f.case_id) or {})} for f in filings
             ]
         }
+
+
+@router.post("/v1/cases/{case_id}/filing/retry")
+def retry_case_filing(
+    case_id: str,
+    who: Principal = Depends(require(Role.LEGAL, Role.ADMIN)),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    """Send a stuck CyberTipline filing again once legal has fixed its cause."""
+    with rt.transaction() as session:
+        get_case(session, case_id)
+        retry_filing(session, case_id, who.name, rt.clock.now())
+        return filing_json(session, case_id) or {}

@@ -350,8 +350,34 @@ def legal_page(
             holds = list(
                 session.scalars(select(tables.LegalHold).order_by(tables.LegalHold.set_at.desc()))
             )
+        from takedown.services.filing import problem_of
+
+        rows = [(f, problem_of(f) if f.status != "accepted" else None) for f in filings]
         return render(
             request,
             "staff/legal.html",
-            {"filings": filings, "evidence": evidence, "holds": holds},
+            {
+                "filings": rows,
+                "evidence": evidence,
+                "holds": holds,
+                "message": request.query_params.get("message"),
+            },
         )
+
+
+@router.post("/staff/cases/{case_id}/filing/retry")
+def retry_filing_page(
+    case_id: str,
+    login: StaffLogin = Depends(allow(Role.LEGAL, Role.ADMIN)),
+    _: None = Depends(csrf_checked),
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    """Legal's retry button: the same service as POST /v1/cases/{id}/filing/retry."""
+    from takedown.services.filing import retry_filing
+
+    try:
+        with rt.transaction() as session:
+            retry_filing(session, case_id, login.principal.name, rt.clock.now())
+    except ServiceError as exc:
+        return RedirectResponse(f"/staff/legal?message={exc.code}", status_code=303)
+    return RedirectResponse("/staff/legal?message=filing_retried", status_code=303)
