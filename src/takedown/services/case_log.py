@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from takedown.clock import rfc3339
 from takedown.domain.vocabulary import EventType, WebhookType
 from takedown.outbox.queue import enqueue
+from takedown.services import measures
 from takedown.store.models import Case, CaseEvent, Webhook
 from takedown.store.types import new_id
 
@@ -62,6 +63,8 @@ def record(
     session.flush()
     if type in REPORTER_VISIBLE:
         _queue_update_emails(session, case, event)
+    # The case's measures are a projection of its events too (issue 14).
+    measures.refresh(session, case, at)
     return event
 
 

@@ -1,0 +1,66 @@
+"""oversight: case measures, content view counts, oversight settings
+
+Revision ID: 0006_oversight
+Revises: 0005_bank_hash_case
+Create Date: 2026-12-01 08:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import takedown.store.types
+
+revision: str = "0006_oversight"
+down_revision: str | Sequence[str] | None = "0005_bank_hash_case"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "case_measures",
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column(
+            "first_report_at", takedown.store.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("report_to_restriction_s", sa.Float(), nullable=True),
+        sa.Column("report_to_decision_s", sa.Float(), nullable=True),
+        sa.Column("report_to_removal_s", sa.Float(), nullable=True),
+        sa.Column("filing_delay_s", sa.Float(), nullable=True),
+        sa.Column("deadline_met", sa.Boolean(), nullable=True),
+        sa.Column("take_it_down_met", sa.Boolean(), nullable=True),
+        sa.Column("views_after_first_report", sa.Integer(), nullable=True),
+        sa.Column("automated", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", takedown.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
+        sa.PrimaryKeyConstraint("case_id"),
+    )
+    op.create_index("ix_case_measures_first_report_at", "case_measures", ["first_report_at"])
+    op.create_table(
+        "content_view_counts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("item_id", sa.String(length=40), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("at", takedown.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["item_id"], ["content_items.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_content_view_counts_item_at", "content_view_counts", ["item_id", "at"])
+    op.create_table(
+        "oversight_settings",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.Column("changed_by", sa.String(length=200), nullable=False),
+        sa.Column("changed_at", takedown.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("oversight_settings")
+    op.drop_index("ix_content_view_counts_item_at", table_name="content_view_counts")
+    op.drop_table("content_view_counts")
+    op.drop_index("ix_case_measures_first_report_at", table_name="case_measures")
+    op.drop_table("case_measures")
