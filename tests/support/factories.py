@@ -44,6 +44,18 @@ class Api:
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
 
+    def register_text(
+        self, content_id: str, text: str, account_id: str = "acct-1", kind: str = "text"
+    ) -> dict[str, Any]:
+        """Register an item without media: a message, a post, a profile."""
+        response = self.client.post(
+            "/v1/content",
+            data={"content_id": content_id, "account_id": account_id, "kind": kind, "text": text},
+            headers=self.key("platform"),
+        )
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
     def report(self, **fields: Any) -> dict[str, Any]:
         body = {"category": "child_sexual_exploitation", "reporter_role": "third_party", **fields}
         response = self.client.post("/v1/reports", json=body)

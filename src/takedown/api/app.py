@@ -11,8 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from takedown import __version__
 from takedown.api import errors
 from takedown.api.deps import PublicRateLimit, ReporterRateLimit, rate_limit_storage
-from takedown.api.routes import banks as bank_routes
 from takedown.api.routes import (
+    accounts,
     cases,
     content,
     evidence,
@@ -22,6 +22,7 @@ from takedown.api.routes import (
     transparency,
     webhooks,
 )
+from takedown.api.routes import banks as bank_routes
 from takedown.api.routes import review as review_routes
 from takedown.runtime import Runtime
 from takedown.web import staff as staff_pages
@@ -56,6 +57,7 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     app.include_router(hash_reports.router)
     app.include_router(review_routes.router)
     app.include_router(transparency.router)
+    app.include_router(accounts.router)
     app.include_router(public_pages.router)
     staff_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

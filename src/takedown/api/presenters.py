@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
-from takedown.services import case_log
+from takedown.services import account_cases, case_log
 from takedown.services.evidence import evidence_json
 from takedown.services.filing import filing_json
 from takedown.services.measures import measures_json
 from takedown.services.take_it_down import clock_json
-from takedown.store.models import Case, CaseEvent, ContentItem
+from takedown.store.models import Account, Case, CaseEvent, ContentItem
 
 
 def signals_of(item: ContentItem) -> dict[str, Any]:
@@ -55,6 +55,7 @@ def case_summary(case: Case) -> dict[str, Any]:
         "breached": case.breached_at is not None,
         "content_ids": [link.item.content_id for link in case.links],
         "report_count": len(case.reports),
+        "subject_account_id": case.subject_account_id,
     }
 
 
@@ -70,6 +71,7 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
                 "source": r.source,
                 "content_id": r.content_id,
                 "url": r.url,
+                "account_id": r.account_id,
                 "category": r.category,
                 "reporter_role": r.reporter_role,
                 "depicts_minor": r.depicts_minor,
@@ -88,9 +90,12 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
                 "linked_because": link.reason,
                 "linked_at": rfc3339(link.linked_at),
                 "signals": signals_of(link.item),
+                "kind": link.item.kind,
+                "text": link.item.text,
             }
             for link in case.links
         ],
+        "subject_account": subject_account_json(session, case),
         "matches": [e.data for e in events if e.type == "match"],
         # After the decision: the CyberTipline filing, the TAKE IT DOWN clock, evidence kept.
         "filing": filing_json(session, case.id),
@@ -98,4 +103,31 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
         "evidence": evidence_json(session, case),
         "measures": measures_json(session, case),
         "events": [event_json(e) for e in events],
+    }
+
+
+def subject_account_json(session: Session, case: Case) -> dict[str, Any] | None:
+    """For a case about an account: the account, its registered items and its cases."""
+    if not case.subject_account_id:
+        return None
+    account = session.get(Account, case.subject_account_id)
+    return {
+        "account_id": case.subject_account_id,
+        "state": account.state if account else None,
+        "items": [
+            {
+                "content_id": item.content_id,
+                "kind": item.kind,
+                "state": item.state,
+                "url": item.url,
+                "text": item.text,
+                "registered_at": rfc3339(item.created_at),
+            }
+            for item in account_cases.items_of(session, case.subject_account_id)
+        ],
+        "cases": [
+            {"case_id": c.id, "state": c.state, "priority": c.priority, "category": c.category}
+            for c in account_cases.cases_of(session, case.subject_account_id)
+            if c.id != case.id
+        ],
     }

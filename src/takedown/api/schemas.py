@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
-from takedown.domain.vocabulary import Category, ReporterRole
+from takedown.domain.vocabulary import MAX_ITEM_TEXT, Category, ReporterRole
 
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -26,10 +34,12 @@ class ReporterFields(BaseModel):
 
 
 class ReportedItem(BaseModel):
-    """Which item a report is about: its id on the platform or its link."""
+    """Which item a report is about: its id on the platform or its link; or, instead of an
+    item, the account (API.md, "accounts as subjects")."""
 
     content_id: str | None = Field(default=None, min_length=1, max_length=200)
     url: str | None = Field(default=None, min_length=1, max_length=2000)
+    account_id: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 # ReportedItem is the last base so its fields come first, as the contract lists them (and as
@@ -50,8 +60,10 @@ class ReportIn(ReporterFields, ReportedItem):
 
     @model_validator(mode="after")
     def _names_an_item(self) -> ReportIn:
-        if not self.content_id and not self.url:
-            raise ValueError("give content_id or url: which item is this report about?")
+        if not self.content_id and not self.url and not self.account_id:
+            raise ValueError(
+                "give content_id, url or account_id: which item or account is this report about?"
+            )
         return self
 
 
@@ -84,6 +96,24 @@ class ContentStatusOut(BaseModel):
     account_id: str
     state: str
     case_ids: list[str]
+    kind: str | None = None
+    text: str | None = None
+    views: int | None = None
+
+
+class ContentUpdateIn(BaseModel):
+    """`PATCH /v1/content/{id}`: the item's latest view count and/or its edited text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    views: StrictInt | None = Field(default=None, ge=0)
+    text: StrictStr | None = Field(default=None, max_length=MAX_ITEM_TEXT)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ContentUpdateIn:
+        if self.views is None and self.text is None:
+            raise ValueError("give views, text or both")
+        return self
 
 
 class WebhookIn(BaseModel):

@@ -44,6 +44,11 @@ def triage_report(category: Category, role: ReporterRole, depicts_minor: bool) -
 
     if sexual and minor_indicated and role in RESTRICT_FIRST_ROLES:
         return Triage(Priority.P0, True, True, "minor in sexual content, reported by " + role)
+    # Grooming is always about a child; a message grooming one, reported by the child, a
+    # parent or a vetted reporter, is hidden at once like sexual content (issue 13: sextortion
+    # and grooming happen in messages).
+    if category is Category.GROOMING and role in RESTRICT_FIRST_ROLES:
+        return Triage(Priority.P0, True, True, "grooming of a child, reported by " + role)
     if child_safety:
         return Triage(Priority.P1, False, True, "child-safety report by " + role)
     if (

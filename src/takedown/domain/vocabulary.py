@@ -58,6 +58,22 @@ class ContentState(StrEnum):
     REMOVED = "removed"
 
 
+class ItemKind(StrEnum):
+    """What a registered item is; only image and video carry media to hash."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+    TEXT = "text"
+    LINK = "link"
+    PROFILE = "profile"
+    OTHER = "other"
+
+
+MEDIA_KINDS = frozenset({ItemKind.IMAGE, ItemKind.VIDEO})
+# The longest text an item may carry (API.md, "Content without media").
+MAX_ITEM_TEXT = 100_000
+
+
 class AccountState(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"

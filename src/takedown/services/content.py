@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import AccountState, ContentState
-from takedown.services import matching
+from takedown.services import evidence, matching
 from takedown.services.cases import cases_waiting_for, link_item
-from takedown.services.errors import Conflict
+from takedown.services.errors import Conflict, NotFound
 from takedown.services.restriction import restrict_item
+from takedown.store.exposure import ViewCount
 from takedown.store.models import Account, ContentItem, ContentSignal
 from takedown.store.types import new_id
 
@@ -61,6 +62,8 @@ def register_content(
     signals: list[SignalValue],
     media_type: str | None = None,
     hold_for_hashing: bool = False,
+    kind: str | None = None,
+    text: str | None = None,
 ) -> Registration:
     """Record an upload and its signals; attach reports that were waiting for it; match it
     against the banks and the stored items (services.matching) and answer the verdict.
@@ -68,6 +71,8 @@ def register_content(
     Registering the same `content_id` again is idempotent: the stored item and its current
     verdict come back unchanged. A different account for the same id is a conflict.
     `hold_for_hashing`: a video whose hashing follows in a job; it is held (hidden) until then.
+    An item without media (`kind` text, link, profile, other) carries its `text` instead and
+    is allowed unless a report waiting for it says otherwise.
     """
     existing = session.scalars(
         select(ContentItem).where(ContentItem.content_id == content_id)
@@ -95,6 +100,8 @@ def register_content(
         url=url,
         state=ContentState.VISIBLE.value,
         media_type=media_type,
+        kind=kind,
+        text=text,
         created_at=now,
         updated_at=now,
     )
@@ -119,3 +126,28 @@ def attach_waiting_reports(session: Session, item: ContentItem, now: datetime) -
         link_item(session, case, item, "reported before registration", now)
         if case.restrict_required:
             restrict_item(session, case, item, "system", "reported before registration", now)
+        evidence.capture_if_urgent(session, case, now)
+
+
+def update_content(
+    session: Session,
+    now: datetime,
+    content_id: str,
+    views: int | None = None,
+    text: str | None = None,
+) -> ContentItem:
+    """What the platform tells Takedown about an item after registering it: its latest view
+    count (kept as a series, store.exposure, so exposure after a report can be measured) and
+    its edited text (review and evidence see what the public sees now)."""
+    item = session.scalars(select(ContentItem).where(ContentItem.content_id == content_id)).first()
+    if item is None:
+        raise NotFound(f"no content registered with id {content_id!r}", "content_not_found")
+    if views is not None:
+        item.views = views
+        item.views_at = now
+        session.add(ViewCount(item_id=item.id, views=views, observed_at=now))
+    if text is not None:
+        item.text = text
+    item.updated_at = now
+    session.flush()
+    return item

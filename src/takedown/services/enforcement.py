@@ -49,6 +49,9 @@ def apply_final_decision(
             evidence.request_capture(session, case, link.item, now)
             remove_item(session, case, link.item, actor, reason, now, {"policy": policy})
         accounts = sorted({link.item.account_id for link in case.links})
+        if case.subject_account_id and session.get(Account, case.subject_account_id):
+            # A case about an account acts on the account itself (services.account_cases).
+            accounts = sorted({*accounts, case.subject_account_id})
         if policy is Policy.CSAM:
             for account_id in accounts:
                 suspend_account(session, case, account_id, actor, policy, now)
@@ -169,7 +172,13 @@ def _held_by_other_case(session: Session, case: Case, item: ContentItem) -> bool
 
 
 def suspend_account(
-    session: Session, case: Case, account_id: str, actor: str, policy: Policy, now: datetime
+    session: Session,
+    case: Case,
+    account_id: str,
+    actor: str,
+    policy: Policy,
+    now: datetime,
+    reason: str | None = None,
 ) -> bool:
     account = session.get(Account, account_id)
     if account is None or account.state == AccountState.SUSPENDED:
@@ -177,6 +186,8 @@ def suspend_account(
     account.state = AccountState.SUSPENDED.value
     account.suspended_at = now
     data = {"action": "suspended", "account_id": account_id, "policy": policy.value}
+    if reason:
+        data["reason"] = reason
     event = case_log.record(session, case, EventType.ACTION, actor, now, data)
     case_log.announce(
         session,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from takedown.clock import rfc3339
 from takedown.domain import retention
 from takedown.domain.case_state import AWAITING_DECISION
-from takedown.domain.vocabulary import ContentState, EventType
+from takedown.domain.vocabulary import MEDIA_KINDS, ContentState, EventType
 from takedown.outbox.queue import enqueue
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
@@ -41,6 +41,8 @@ from takedown.store.types import new_id
 CAPTURE = "evidence.capture"
 PURGE = "evidence.purge"
 ACTOR = "system:evidence"
+TEXT_TYPE = "text/plain"
+URGENT = frozenset({"P0", "P1"})
 
 
 class FetchFailed(Exception):
@@ -72,10 +74,29 @@ def request_capture(session: Session, case: Case, item: ContentItem, now: dateti
         )
         session.add(record)
         session.flush()
+    if record.status == "pending" and carries_text_only(item):
+        # A message or post is its text: preserved now, encrypted, with nothing to fetch.
+        text = item.text or ""
+        _store(session, record, item, text.encode(), TEXT_TYPE, "text", None, now)
+        return
     if record.status == "pending":
         enqueue(
             session, CAPTURE, {"evidence_id": record.id}, now, dedupe_key=f"{CAPTURE}:{record.id}"
         )
+
+
+def capture_if_urgent(session: Session, case: Case, now: datetime) -> None:
+    """A P0 or P1 case preserves its items as soon as it is reported, hidden or not: by the
+    time of the decision the uploader may be gone and the platform answer 404 (issue 13)."""
+    if case.priority not in URGENT:
+        return
+    for link in case.links:
+        request_capture(session, case, link.item, now)
+
+
+def carries_text_only(item: ContentItem) -> bool:
+    """An item whose evidence is its registered text: no media signals, a text of its own."""
+    return item.text is not None and not item.signals and item.kind not in MEDIA_KINDS
 
 
 def capture_upload(
@@ -166,6 +187,7 @@ def _store(
         "account_id": item.account_id,
         "url": item.url,
         "media_type": media_type,
+        "kind": item.kind,
         "registered_at": rfc3339(item.created_at),
         "captured_at": rfc3339(now),
         "source": source,

@@ -26,7 +26,7 @@ from takedown.domain.report_abuse import (
 from takedown.domain.take_it_down import is_removal_request
 from takedown.domain.triage import triage_report
 from takedown.domain.vocabulary import Category, EventType, Priority, ReporterRole
-from takedown.services import case_log, matching, take_it_down
+from takedown.services import account_cases, case_log, evidence, matching, take_it_down
 from takedown.services.cases import (
     case_for_item,
     cases_waiting_for,
@@ -48,6 +48,8 @@ class ReportInput:
     reporter_role: ReporterRole
     content_id: str | None = None
     url: str | None = None
+    # A report about an account rather than one item (services.account_cases).
+    account_id: str | None = None
     depicts_minor: bool = False
     statement: str | None = None
     contact_email: str | None = None
@@ -113,8 +115,13 @@ def file_report(
     if case is None:
         waiting = cases_waiting_for(session, data.content_id, data.url)
         case = waiting[0] if waiting else None
+    about_account = data.account_id is not None and not (data.content_id or data.url)
+    if case is None and about_account:
+        case = account_cases.open_case_about(session, str(data.account_id))
     if case is None:
         case = open_case(session, triage, data.category.value, now, policy)
+        if about_account:
+            case.subject_account_id = data.account_id
     else:
         reopen_if_settled(session, case, now, policy)
     if triage.child_safety and not case.child_safety:
@@ -126,6 +133,7 @@ def file_report(
         case_id=case.id,
         content_id=data.content_id or (item.content_id if item else None),
         url=data.url,
+        account_id=data.account_id,
         category=data.category.value,
         reporter_role=data.reporter_role.value,
         depicts_minor=data.depicts_minor,
@@ -160,6 +168,7 @@ def file_report(
             "depicts_minor": data.depicts_minor,
             "priority": triage.priority.value,
             "triage": triage.reason,
+            **({"account_id": data.account_id} if about_account else {}),
             **(
                 {"take_it_down": True, "removal_due_at": rfc3339(removal_due)}
                 if removal_due
@@ -179,6 +188,7 @@ def file_report(
     call = restriction_after_report(triage.restrict, case.restrict_required, raised_to_p0, burst)
     if call.restrict:
         restrict_case(session, case, "system", triage.reason, now)
+    evidence.capture_if_urgent(session, case, now)
     return ReportReceipt(report=report, case=case, item=item, status_token=token)
 
 

@@ -47,6 +47,14 @@ class ContentItem(Base):
     media_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Items without media (a message, a post, a profile) carry their text instead, kept for
+    # review and evidence like media (migration 0006_public). `kind`: domain.vocabulary.ItemKind.
+    kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The platform's latest view count and when it said so; each figure is also kept in
+    # store.exposure so exposure after the first report can be measured.
+    views: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    views_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     signals: Mapped[list[ContentSignal]] = relationship(
         back_populates="item", cascade="all, delete-orphan", lazy="selectin"
@@ -91,6 +99,9 @@ class Case(Base):
     removal_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     removal_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     removal_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set when the case is about an account rather than one item (a report naming only an
+    # account): its registered items are listed on the case (migration 0006_public).
+    subject_account_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
 
     reports: Mapped[list[Report]] = relationship(
         back_populates="case", order_by="Report.created_at", lazy="selectin"
@@ -119,6 +130,8 @@ class Report(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     content_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     url: Mapped[str | None] = mapped_column(String(2000), nullable=True, index=True)
+    # The account a report names instead of an item (migration 0006_public).
+    account_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     category: Mapped[str] = mapped_column(String(50))
     reporter_role: Mapped[str] = mapped_column(String(30))
     depicts_minor: Mapped[bool] = mapped_column(Boolean, default=False)

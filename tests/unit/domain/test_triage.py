@@ -32,8 +32,14 @@ def test_child_safety_from_a_bystander_is_p1_reviewed_not_hidden() -> None:
     assert (triage.priority, triage.restrict, triage.child_safety) == (Priority.P1, False, True)
 
 
-def test_grooming_is_child_safety_p1() -> None:
-    triage = triage_report(Category.GROOMING, ReporterRole.PARENT_GUARDIAN, depicts_minor=True)
+@pytest.mark.parametrize("depicts_minor", [True, False])
+def test_grooming_reported_by_a_parent_is_p0_and_hidden(depicts_minor: bool) -> None:
+    triage = triage_report(Category.GROOMING, ReporterRole.PARENT_GUARDIAN, depicts_minor)
+    assert (triage.priority, triage.restrict, triage.child_safety) == (Priority.P0, True, True)
+
+
+def test_grooming_from_a_bystander_is_child_safety_p1() -> None:
+    triage = triage_report(Category.GROOMING, ReporterRole.THIRD_PARTY, depicts_minor=True)
     assert (triage.priority, triage.restrict, triage.child_safety) == (Priority.P1, False, True)
 
 

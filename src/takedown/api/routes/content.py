@@ -14,10 +14,11 @@ from sqlalchemy import select
 from takedown.api.deps import STAFF, require, runtime
 from takedown.api.errors import ApiError
 from takedown.api.presenters import signals_of
-from takedown.api.schemas import ContentOut, ContentStatusOut
+from takedown.api.schemas import ContentOut, ContentStatusOut, ContentUpdateIn
+from takedown.domain.vocabulary import MAX_ITEM_TEXT, MEDIA_KINDS, ItemKind
 from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role
-from takedown.services.content import SignalValue, register_content
+from takedown.services.content import SignalValue, register_content, update_content
 from takedown.services.errors import NotFound
 from takedown.services.evidence import capture_upload
 from takedown.services.match_index import PDQ_DIHEDRAL
@@ -112,6 +113,8 @@ async def post_content(
     url: str | None = Form(None, max_length=2000),
     signals: str | None = Form(None),
     file: UploadFile | None = File(None),
+    kind: ItemKind | None = Form(None),
+    text: str | None = Form(None, max_length=MAX_ITEM_TEXT),
     who: Principal = Depends(require(Role.PLATFORM, Role.ADMIN)),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
@@ -125,8 +128,16 @@ async def post_content(
         hashed, video = await run_in_threadpool(hash_upload, upload)
         given = {s.signal for s in parsed}
         parsed.extend(s for s in hashed if s.signal not in given)
-    if not parsed:
-        raise ApiError(422, "missing_media", "send the media as `file`, or its `signals`")
+    if not parsed and (kind in MEDIA_KINDS or (kind is None and text is None)):
+        # An image or video is only useful hashed; an item without media says what it is.
+        raise ApiError(
+            422,
+            "missing_media",
+            "send the media as `file`, or its `signals`; for an item without media give "
+            "`kind` (text, link, profile, other) or its `text`",
+        )
+    if kind is None and not parsed:
+        kind = ItemKind.TEXT
     held: Path | None = None
     try:
         with rt.transaction() as session:
@@ -139,6 +150,8 @@ async def post_content(
                 parsed,
                 media_type,
                 hold_for_hashing=video is not None,
+                kind=kind.value if kind is not None else None,
+                text=text,
             )
             if upload is not None:
                 # Hidden in this same request: the uploaded bytes become the evidence copy now.
@@ -179,9 +192,31 @@ def get_content(
         case_ids = list(
             session.scalars(select(CaseItem.case_id).where(CaseItem.item_id == item.id))
         )
-        return {
-            "content_id": item.content_id,
-            "account_id": item.account_id,
-            "state": item.state,
-            "case_ids": case_ids,
-        }
+        return content_status(item, case_ids)
+
+
+def content_status(item: ContentItem, case_ids: list[str]) -> dict[str, Any]:
+    return {
+        "content_id": item.content_id,
+        "account_id": item.account_id,
+        "state": item.state,
+        "case_ids": case_ids,
+        "kind": item.kind,
+        "text": item.text,
+        "views": item.views,
+    }
+
+
+@router.patch("/v1/content/{content_id}", response_model=ContentStatusOut)
+def patch_content(
+    content_id: str,
+    body: ContentUpdateIn,
+    who: Principal = Depends(require(Role.PLATFORM, Role.ADMIN)),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    with rt.transaction() as session:
+        item = update_content(session, rt.clock.now(), content_id, body.views, body.text)
+        case_ids = list(
+            session.scalars(select(CaseItem.case_id).where(CaseItem.item_id == item.id))
+        )
+        return content_status(item, case_ids)
