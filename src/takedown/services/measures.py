@@ -1,8 +1,9 @@
 """Each case's measures, kept up to date as its events are recorded (issue 14).
 
 `case_log.record` calls `refresh` after every event, so `case_measures` always says what the
-history says (`domain.case_measures` computes it); the platform's view counts refresh the cases
-their item belongs to. Nothing here is a second source of truth: `rebuild` recomputes any case.
+history says (`domain.case_measures` computes it); the platform's view counts
+(`PATCH /v1/content/{id}`, store.exposure) refresh the cases their item belongs to. Nothing
+here is a second source of truth: `rebuild` recomputes any case.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.domain.case_measures import CaseClock, Measures, Step, ViewSeries, measure
-from takedown.services.errors import Invalid
+from takedown.store.exposure import ViewCount
 from takedown.store.models import Case, CaseEvent, CaseItem, ContentItem
-from takedown.store.oversight import CaseMeasure, ViewCount
+from takedown.store.oversight import CaseMeasure
 
 EMPTY = Measures(None, None, None, None, None, None, None, None, False)
 
@@ -39,9 +40,9 @@ def _view_series(session: Session, case_id: str) -> list[ViewSeries]:
     out = []
     for item in items:
         counts = session.execute(
-            select(ViewCount.at, ViewCount.views)
+            select(ViewCount.observed_at, ViewCount.views)
             .where(ViewCount.item_id == item.id)
-            .order_by(ViewCount.at, ViewCount.id)
+            .order_by(ViewCount.observed_at, ViewCount.id)
         ).all()
         out.append(ViewSeries(item.created_at, [(at, views) for at, views in counts]))
     return out
@@ -83,21 +84,8 @@ def measures_json(session: Session, case: Case) -> dict[str, Any]:
     }
 
 
-def record_views(session: Session, item: ContentItem, views: int, now: datetime) -> None:
-    """Keep a view count the platform sent (`PATCH /v1/content/{id}` {"views": N}) and refresh
-    the measures of every case the item is in. Counts only grow: a smaller one is refused."""
-    if isinstance(views, bool) or not isinstance(views, int) or views < 0:
-        raise Invalid("views is a whole number of views, 0 or more", "invalid_views")
-    last = session.scalar(
-        select(ViewCount.views)
-        .where(ViewCount.item_id == item.id)
-        .order_by(ViewCount.at.desc(), ViewCount.id.desc())
-        .limit(1)
-    )
-    if last is not None and views < last:
-        raise Invalid(f"views only grow: {views} is below the last count {last}", "views_decreased")
-    session.add(ViewCount(item_id=item.id, views=views, at=now))
-    session.flush()
+def refresh_item_cases(session: Session, item: ContentItem, now: datetime) -> None:
+    """Refresh the measures of every case holding `item`: its view count has changed."""
     for case in session.scalars(
         select(Case).join(CaseItem, CaseItem.case_id == Case.id).where(CaseItem.item_id == item.id)
     ):

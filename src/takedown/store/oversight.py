@@ -1,5 +1,5 @@
-"""Tables for oversight: each case's measures, the view counts the platform sends, and the
-settings leads change from the dashboard (the reviewers' daily reveal cap).
+"""Tables for oversight: each case's measures and the settings leads change from the
+dashboard (the reviewers' daily reveal cap). View counts are `store.exposure`'s.
 
 `case_measures` is a projection like the case row: `services.measures` recomputes it from the
 case's events whenever one is recorded, so it can always be rebuilt from the history.
@@ -35,19 +35,6 @@ class CaseMeasure(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_case_measures_first_report_at", "first_report_at"),)
-
-
-class ViewCount(Base):
-    """A view count the platform reported for an item (`PATCH /v1/content/{id}`), kept as a
-    series so exposure after a case's first report can be measured, not just the total."""
-
-    __tablename__ = "content_view_counts"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    item_id: Mapped[str] = mapped_column(ForeignKey("content_items.id"))
-    views: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (Index("ix_content_view_counts_item_at", "item_id", "at"),)
 
 
 class OversightSetting(Base):

@@ -1,4 +1,4 @@
-"""oversight: case measures, content view counts, oversight settings
+"""oversight: case measures, oversight settings
 
 Revision ID: 0006_oversight
 Revises: 0005_bank_hash_case
@@ -39,16 +39,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_case_measures_first_report_at", "case_measures", ["first_report_at"])
     op.create_table(
-        "content_view_counts",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("item_id", sa.String(length=40), nullable=False),
-        sa.Column("views", sa.Integer(), nullable=False),
-        sa.Column("at", takedown.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["item_id"], ["content_items.id"]),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_content_view_counts_item_at", "content_view_counts", ["item_id", "at"])
-    op.create_table(
         "oversight_settings",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("value", sa.JSON(), nullable=False),
@@ -60,7 +50,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("oversight_settings")
-    op.drop_index("ix_content_view_counts_item_at", table_name="content_view_counts")
-    op.drop_table("content_view_counts")
     op.drop_index("ix_case_measures_first_report_at", table_name="case_measures")
     op.drop_table("case_measures")
