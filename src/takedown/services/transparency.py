@@ -50,6 +50,11 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
 
+def today() -> date:
+    """The current UTC day, for a period given without `to` (the CLI has no injected clock)."""
+    return datetime.now(UTC).date()
+
+
 def parse_period(first: str | None, last: str | None, today: date) -> Period:
     """`from` and `to` as YYYY-MM-DD; missing `to` is today, missing `from` 30 days before it."""
 
@@ -113,6 +118,8 @@ def _media_of(item: ContentItem) -> str | None:
     """The item's MIME type, or what its signals show when the upload did not say."""
     if item.media_type and item.media_type != "application/octet-stream":
         return item.media_type
+    if item.kind == "text":
+        return "text/plain"
     names = {s.signal for s in item.signals}
     return "video" if "vpdq" in names else "image" if "pdq" in names else None
 

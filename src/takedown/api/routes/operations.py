@@ -29,5 +29,5 @@ def healthz(rt: Runtime = Depends(runtime)) -> JSONResponse:
 @router.get("/metrics")
 def metrics(rt: Runtime = Depends(runtime)) -> Response:
     with rt.transaction() as session:
-        body = rt.metrics.render(session)
+        body = rt.metrics.render(session, rt.clock.now())
     return Response(body, media_type=CONTENT_TYPE_LATEST)
