@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH = 640
-BAR_AREA = 420  # pixels for the longest bar
-LABEL_W = 170
+BAR_AREA = 420  # pixels for the longest bar; the rest of the width is for its figure
+LABEL_W = 8  # bars are indented under their group's label
 ROW_H = 18
 GAP = 10
 COLOURS = ("#2f6f9f", "#d08c2f", "#a33b3b", "#4f8a4f")
@@ -62,6 +62,7 @@ def bar_chart(
     y = 28
     for group in groups:
         parts.append(f'<text x="0" y="{y + 12}" class="group">{escape(group.label)}</text>')
+        y += ROW_H
         for bar in group.bars:
             width = 0 if bar.value is None else max(1, round(bar.value / largest * BAR_AREA))
             text = f"{bar.series}: {fmt(bar.value)}"
@@ -76,7 +77,7 @@ def bar_chart(
             )
             y += ROW_H
         y += GAP
-    legend_x = LABEL_W
+    legend_x = 0
     legend = []
     for name in series:
         legend.append(
