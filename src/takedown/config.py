@@ -72,6 +72,9 @@ class Settings:
     ncmec_retry_days: float = 30.0
     ncmec_reporter_name: str = "Trust and Safety"
     ncmec_reporter_email: str = ""
+    # Oversight (issue 14): the most media reveals one reviewer may make in a UTC day, as a
+    # wellness limit (0: no limit); leads and admins change it on /staff/dashboard.
+    reveal_daily_cap: int = 100
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -119,6 +122,7 @@ class Settings:
             ncmec_retry_days=float(_env("NCMEC_RETRY_DAYS", "30")),
             ncmec_reporter_name=_env("NCMEC_REPORTER_NAME", "Trust and Safety"),
             ncmec_reporter_email=_env("NCMEC_REPORTER_EMAIL", ""),
+            reveal_daily_cap=int(_env("REVEAL_DAILY_CAP", "100")),
         )
 
     def resolved(self) -> Settings:

@@ -25,6 +25,7 @@ from takedown.api.routes import (
     hash_reports,
     operations,
     reports,
+    transparency,
     webhooks,
 )
 from takedown.api.routes import banks as bank_routes
@@ -67,6 +68,7 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     app.include_router(bank_routes.router)
     app.include_router(hash_reports.router)
     app.include_router(review_routes.router)
+    app.include_router(transparency.router)
     app.include_router(accounts.router)
     app.include_router(public_pages.router)
     staff_pages.install(app)

@@ -10,6 +10,7 @@ from takedown.clock import rfc3339
 from takedown.services import account_cases, case_log
 from takedown.services.evidence import evidence_json
 from takedown.services.filing import filing_json
+from takedown.services.measures import measures_json
 from takedown.services.take_it_down import clock_json
 from takedown.store.models import Account, Case, CaseEvent, ContentItem
 
@@ -102,6 +103,7 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
         "filing": filing_json(session, case.id),
         "take_it_down": clock_json(case),
         "evidence": evidence_json(session, case),
+        "measures": measures_json(session, case),
         "events": [event_json(e) for e in events],
     }
 

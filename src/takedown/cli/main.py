@@ -185,6 +185,9 @@ from takedown.cli.banks import bank_app, scan_command  # noqa: E402
 
 app.add_typer(bank_app, name="bank")
 app.command("scan")(scan_command)
+from takedown.cli.report import report_app  # noqa: E402
+
+app.add_typer(report_app, name="report")
 
 
 def main() -> None:

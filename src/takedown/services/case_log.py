@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
+from takedown.domain import on_call
 from takedown.domain.vocabulary import EventType, WebhookType
 from takedown.outbox.queue import enqueue
+from takedown.services import measures
 from takedown.store.models import Case, CaseEvent, Webhook
 from takedown.store.types import new_id
 
@@ -62,6 +64,8 @@ def record(
     session.flush()
     if type in REPORTER_VISIBLE:
         _queue_update_emails(session, case, event)
+    # The case's measures are a projection of its events too (issue 14).
+    measures.refresh(session, case, at)
     return event
 
 
@@ -100,7 +104,9 @@ def announce_escalation(
     session: Session, event: CaseEvent, case: Case, reason: str, deadline_at: str | None
 ) -> None:
     """Queue the `case.escalated` webhook for `event`: the case, the deadline it is escalated
-    against (RFC 3339, or None) and its first item, so the platform can find what is at stake."""
+    against (RFC 3339, or None) and its first item, so the platform can find what is at stake;
+    the roles that must act (the event's `raised_to`), the action needed, and the reviewer
+    holding the case, so an on-call system can page the right person."""
     first = case.links[0].item if case.links else None
     announce(
         session,
@@ -113,8 +119,23 @@ def announce_escalation(
             "reason": reason,
             "content_id": first.content_id if first else None,
             "account_id": first.account_id if first else None,
+            # On call (issue 14): who must act, what they must do, and who holds the case.
+            "raised_to": on_call.roles_to_act((event.data or {}).get("raised_to")),
+            "action_needed": on_call.action_needed(reason, case.priority, deadline_at),
+            "assigned_to": _holder(session, case.id),
         },
     )
+
+
+def _holder(session: Session, case_id: str) -> str | None:
+    """The reviewer who claimed the case last and has not released it, from the history."""
+    holder = None
+    for event in history(session, case_id):
+        if event.type == EventType.ASSIGN:
+            holder = event.actor
+        elif event.type in (EventType.RELEASE, EventType.DECIDE):
+            holder = None
+    return holder
 
 
 def announce_item(session: Session, type: WebhookType, data: dict[str, Any], at: datetime) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import AccountState, ContentState
-from takedown.services import evidence, matching
+from takedown.services import evidence, matching, measures
 from takedown.services.cases import cases_waiting_for, link_item
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.restriction import restrict_item
@@ -152,4 +152,6 @@ def update_content(
         item.text = text
     item.updated_at = now
     session.flush()
+    if views is not None:
+        measures.refresh_item_cases(session, item, now)  # exposure after the first report
     return item

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.domain.case_state import AWAITING_DECISION
+from takedown.services.oversight_metrics import OversightCollector
 from takedown.store.filings import Filing
 from takedown.store.models import Case, OutboxJob
 
@@ -58,12 +61,16 @@ class Metrics:
         self.outbox_pending = Gauge(
             "takedown_outbox_pending", "Side effects not yet acknowledged", registry=self.registry
         )
+        # Case measures, deadlines, backlog, failures, matches, reveals (issue 14).
+        self.oversight = OversightCollector()
+        self.registry.register(self.oversight)
 
     def job_finished(self, kind: str, result: str) -> None:
         self.jobs.labels(kind=kind, result=result).inc()
 
-    def render(self, session: Session) -> bytes:
+    def render(self, session: Session, now: datetime | None = None) -> bytes:
         """Refresh the gauges that are read from the database, then render the text format."""
+        self.oversight.read(session, now or datetime.now(UTC))
         awaiting = [s.value for s in AWAITING_DECISION]
         counts = dict(
             session.execute(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Policy
-from takedown.services import case_log, evidence
+from takedown.services import case_log, evidence, wellness
 from takedown.services.access import Principal, Role
 from takedown.services.enforcement import apply_final_decision
 from takedown.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -253,6 +253,7 @@ def reveal(
     held = active_claim(session, case.id, now, idle)
     if held is None or held.claimed_by != who.name:
         raise Forbidden("claim the case before revealing its media", "claim_required")
+    wellness.check_reveal_allowed(session, who.name, now)
     touch(session, case.id, who, now, idle)
     case_log.record(
         session,

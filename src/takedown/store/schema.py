@@ -8,6 +8,7 @@ import takedown.store.banks  # banks of known hashes and their entries
 import takedown.store.exposure  # view counts the platform reports over time
 import takedown.store.filings  # evidence, legal holds, CyberTipline filings
 import takedown.store.intake  # staff log-in attempts (the brute-force throttle)
+import takedown.store.oversight  # case measures, view counts, the reveal cap
 import takedown.store.review  # noqa: F401  (claims, decisions, appeals, staff sessions)
 from takedown.store.models import Base
 

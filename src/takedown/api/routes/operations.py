@@ -56,5 +56,5 @@ def metrics_reader(request: Request, rt: Runtime = Depends(runtime)) -> None:
 @router.get("/metrics", dependencies=[Depends(metrics_reader)])
 def metrics(rt: Runtime = Depends(runtime)) -> Response:
     with rt.transaction() as session:
-        body = rt.metrics.render(session)
+        body = rt.metrics.render(session, rt.clock.now())
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -69,9 +69,13 @@ def queue_page(
             query = query.where(Case.priority == priority)
         if category:
             query = query.where(Case.category == category)
-        cases = list(
-            session.scalars(query.order_by(Case.priority, Case.deadline_at, Case.id).limit(200))
-        )
+        order: list[Any] = [Case.priority, Case.deadline_at, Case.id]
+        if login.user.role in (Role.LEAD, Role.ADMIN):
+            # A lead is the one paged: breaches first, then escalations (issue 14, on call).
+            breached = Case.breached_at.is_(None) & Case.removal_breached_at.is_(None)
+            escalated = Case.escalated_at.is_(None) & Case.removal_escalated_at.is_(None)
+            order = [breached, escalated, *order]
+        cases = list(session.scalars(query.order_by(*order).limit(200)))
         holders = review.claims_by_case(session, [c.id for c in cases], now, idle_of(rt))
         rows = [
             {

@@ -1,0 +1,100 @@
+"""Each case's measures, kept up to date as its events are recorded (issue 14).
+
+`case_log.record` calls `refresh` after every event, so `case_measures` always says what the
+history says (`domain.case_measures` computes it); the platform's view counts
+(`PATCH /v1/content/{id}`, store.exposure) refresh the cases their item belongs to. Nothing
+here is a second source of truth: `rebuild` recomputes any case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.domain.case_measures import CaseClock, Measures, Step, ViewSeries, measure
+from takedown.store.exposure import ViewCount
+from takedown.store.models import Case, CaseEvent, CaseItem, ContentItem
+from takedown.store.oversight import CaseMeasure
+
+EMPTY = Measures(None, None, None, None, None, None, None, None, False)
+
+
+def compute(session: Session, case: Case, now: datetime) -> Measures:
+    events = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    )
+    steps = [Step(e.type, e.actor, e.at, dict(e.data or {})) for e in events]
+    clock = CaseClock(case.deadline_at, case.removal_due_at, case.removal_closed_at)
+    return measure(steps, clock, now, _view_series(session, case.id))
+
+
+def _view_series(session: Session, case_id: str) -> list[ViewSeries]:
+    items = session.scalars(
+        select(ContentItem)
+        .join(CaseItem, CaseItem.item_id == ContentItem.id)
+        .where(CaseItem.case_id == case_id)
+    )
+    out = []
+    for item in items:
+        counts = session.execute(
+            select(ViewCount.observed_at, ViewCount.views)
+            .where(ViewCount.item_id == item.id)
+            .order_by(ViewCount.observed_at, ViewCount.id)
+        ).all()
+        out.append(ViewSeries(item.created_at, [(at, views) for at, views in counts]))
+    return out
+
+
+def refresh(session: Session, case: Case, now: datetime) -> CaseMeasure:
+    """Recompute and store the case's measures."""
+    m = compute(session, case, now)
+    row = session.get(CaseMeasure, case.id)
+    if row is None:
+        row = CaseMeasure(case_id=case.id)
+        session.add(row)
+    row.first_report_at = m.first_report_at
+    row.report_to_restriction_s = m.report_to_restriction_s
+    row.report_to_decision_s = m.report_to_decision_s
+    row.report_to_removal_s = m.report_to_removal_s
+    row.filing_delay_s = m.filing_delay_s
+    row.deadline_met = m.deadline_met
+    row.take_it_down_met = m.take_it_down_met
+    row.views_after_first_report = m.views_after_first_report
+    row.automated = m.automated
+    row.updated_at = now
+    return row
+
+
+def measures_json(session: Session, case: Case) -> dict[str, Any]:
+    """The stored measures as GET /v1/cases/{id} shows them (all null before any event)."""
+    row = session.get(CaseMeasure, case.id)
+    if row is None:
+        return EMPTY.as_json()
+    return {
+        "report_to_restriction_s": row.report_to_restriction_s,
+        "report_to_decision_s": row.report_to_decision_s,
+        "report_to_removal_s": row.report_to_removal_s,
+        "filing_delay_s": row.filing_delay_s,
+        "deadline_met": row.deadline_met,
+        "take_it_down_met": row.take_it_down_met,
+        "views_after_first_report": row.views_after_first_report,
+    }
+
+
+def refresh_item_cases(session: Session, item: ContentItem, now: datetime) -> None:
+    """Refresh the measures of every case holding `item`: its view count has changed."""
+    for case in session.scalars(
+        select(Case).join(CaseItem, CaseItem.case_id == Case.id).where(CaseItem.item_id == item.id)
+    ):
+        refresh(session, case, now)
+
+
+def rebuild(session: Session, now: datetime) -> int:
+    """Recompute every case's measures (after a migration, or to check the projection)."""
+    cases = list(session.scalars(select(Case)))
+    for case in cases:
+        refresh(session, case, now)
+    return len(cases)
