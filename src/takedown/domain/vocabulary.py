@@ -100,6 +100,10 @@ class EventType(StrEnum):
     MATCH = "match"
     # A burst of new reporters on one item, for a reviewer to look at the reporters first.
     REPORTERS_FLAGGED = "reporters_flagged"
+    # The case's content is to be hidden wherever it is visible, copies joining later included.
+    RESTRICT_REQUIRED = "restrict_required"
+    # A running clock stopped (the TAKE IT DOWN Act's removal clock: content removed, decided).
+    CLOCK_STOPPED = "clock_stopped"
 
 
 class WebhookType(StrEnum):

@@ -33,7 +33,7 @@ from takedown.outbox.queue import enqueue
 from takedown.services import banks, case_log
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
-from takedown.services.restriction import remove_item, restrict_item
+from takedown.services.restriction import remove_item, require_restriction, restrict_item
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected
 from takedown.signals.vpdq import VpdqFrame, format_frames
@@ -244,7 +244,7 @@ def apply_bank_matches(
             reason = f"blocked: match in bank {match.entry.bank}"
             remove_item(session, case, item, SYSTEM, reason, now, {"reason": reason})
         elif state is ContentState.RESTRICTED:
-            case.restrict_required = True
+            require_restriction(session, case, SYSTEM, lead_effect.triage.reason, now)
     if case.restrict_required:
         for link in list(case.links):
             restrict_item(session, case, link.item, SYSTEM, lead_effect.triage.reason, now)
@@ -421,7 +421,7 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
         triage = Triage(Priority.P2, True, False, f"video could not be hashed: {failure}")
         case = open_case(session, triage, "other", now, deadlines_of(session))
         link_item(session, case, item, "video could not be hashed", now)
-        case.restrict_required = True
+        require_restriction(session, case, SYSTEM, triage.reason, now)
         restrict_item(session, case, item, SYSTEM, triage.reason, now)
     if item.state == ContentState.VISIBLE:
         case_log.announce_item(

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from takedown.runtime import Runtime
 from takedown.services import staff_sessions
 from takedown.services.access import Role, authenticate_user
+from takedown.services.audit_log import StaffAction, record_staff_action
 from takedown.services.staff_sessions import StaffLogin
 from takedown.web.staff.rendering import render
 
@@ -172,6 +173,15 @@ def login(
     with rt.transaction() as session:
         user = authenticate_user(session, name.strip(), password)
         raw = staff_sessions.start(session, user, rt.clock.now()) if user else None
+        # Who tried, from where and how it went; never the password.
+        record_staff_action(
+            session,
+            StaffAction.LOGIN if user else StaffAction.LOGIN_FAILED,
+            name.strip()[:200] or "(empty)",
+            name.strip()[:200] or "(empty)",
+            rt.clock.now(),
+            {"client": request.client.host if request.client else None},
+        )
     if raw is None:
         return _login_page(request, rt, _safe_next(next), "Wrong name or password.", 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
