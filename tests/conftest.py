@@ -114,10 +114,28 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def runtime(settings: Settings, clock: ManualClock) -> Iterator[Runtime]:
+def runtime(
+    request: pytest.FixtureRequest, settings: Settings, clock: ManualClock
+) -> Iterator[Runtime]:
     rt = Runtime.build(settings, clock, migrate=False)
     yield rt
-    rt.close()
+    try:
+        if request.node.get_closest_marker("audit_trail_broken") is None:
+            assert_audit_trail_intact(rt)
+    finally:
+        rt.close()
+
+
+def assert_audit_trail_intact(rt: Runtime) -> None:
+    """After every test: each case's events chain, and each case row is what they add up to.
+
+    So any code path that changes a case without recording an event fails the test that runs it.
+    """
+    from takedown.services.audit_verify import verify
+
+    with rt.transaction() as session:
+        report = verify(session)
+    assert report.intact, [b.describe() for b in report.breaks or []]
 
 
 @pytest.fixture

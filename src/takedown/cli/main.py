@@ -188,6 +188,9 @@ app.command("scan")(scan_command)
 from takedown.cli.report import report_app  # noqa: E402
 
 app.add_typer(report_app, name="report")
+from takedown.cli.audit import audit_app  # noqa: E402
+
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

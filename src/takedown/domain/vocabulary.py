@@ -121,6 +121,10 @@ class EventType(StrEnum):
     # A hiding held back for a reviewer: one hash-only report matched more items than it may
     # hide at once (TAKEDOWN_HASH_REPORT_RESTRICT_MAX).
     HELD_FOR_REVIEW = "held_for_review"
+    # The case's content is to be hidden wherever it is visible, copies joining later included.
+    RESTRICT_REQUIRED = "restrict_required"
+    # A running clock stopped (the TAKE IT DOWN Act's removal clock: content removed, decided).
+    CLOCK_STOPPED = "clock_stopped"
 
 
 class WebhookType(StrEnum):

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from takedown.services.audit_log import StaffAction, record_staff_action
 from takedown.services.errors import Conflict, Invalid
 from takedown.store.models import ApiKey, User
 from takedown.store.types import new_id
@@ -51,18 +52,22 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(session: Session, name: str, role: str, now: datetime) -> str:
+def create_api_key(
+    session: Session, name: str, role: str, now: datetime, actor: str = "cli"
+) -> str:
     """Make a key and return it; only its hash is kept, so it is shown once."""
     parsed = parse_role(role)
     if not name.strip():
         raise Invalid("a key needs a name", "missing_name")
     key = "td_" + secrets.token_urlsafe(32)
-    session.add(
-        ApiKey(
-            id=new_id("key"), name=name, role=parsed.value, key_hash=_key_hash(key), created_at=now
-        )
+    row = ApiKey(
+        id=new_id("key"), name=name, role=parsed.value, key_hash=_key_hash(key), created_at=now
     )
+    session.add(row)
     session.flush()
+    record_staff_action(
+        session, StaffAction.KEY_CREATED, actor, row.id, now, {"name": name, "role": parsed.value}
+    )
     return key
 
 
@@ -73,7 +78,9 @@ def principal_for_key(session: Session, key: str) -> Principal | None:
     return Principal(row.name, Role(row.role)) if row else None
 
 
-def create_user(session: Session, name: str, role: str, password: str, now: datetime) -> User:
+def create_user(
+    session: Session, name: str, role: str, password: str, now: datetime, actor: str = "cli"
+) -> User:
     parsed = parse_role(role)
     if parsed not in STAFF_ROLES:
         raise Invalid("staff users are reviewer, lead, admin or legal", "unknown_role")
@@ -91,6 +98,7 @@ def create_user(session: Session, name: str, role: str, password: str, now: date
     )
     session.add(user)
     session.flush()
+    record_staff_action(session, StaffAction.USER_CREATED, actor, name, now, {"role": parsed.value})
     return user
 
 

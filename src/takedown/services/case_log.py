@@ -1,20 +1,30 @@
 """Appending to a case's history, and announcing the steps the platform must act on.
 
 Every change to a case goes through `record`, so the history is complete by construction
-(Ozone's model: the case row is what its events add up to). A webhook delivery carries the id of
-the event that caused it, so the platform can de-duplicate and we can trace every delivery.
+(Ozone's model: the case row is what its events add up to; domain.case_projection). A webhook
+delivery carries the id of the event that caused it, so the platform can de-duplicate and we can
+trace every delivery.
+
+`record` takes the case fields an event sets as `changes` and writes them through
+`case_projection.apply`. A field a caller set on the row directly since the last event is folded
+into the next event's changes, so the log stays complete; `unrecorded_changes` finds a row
+changed with no event after it (a bug: tests check for it, and `takedown audit verify` finds
+its trace). Events are chained by hash per case, and appending takes the case row's lock.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event as orm_event
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import InstanceState, Session
 
 from takedown.clock import rfc3339
-from takedown.domain import on_call
+from takedown.domain import case_projection, on_call
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.vocabulary import EventType, WebhookType
 from takedown.outbox.queue import enqueue
 from takedown.services import measures
@@ -48,25 +58,96 @@ def record(
     actor: str,
     at: datetime,
     data: dict[str, Any] | None = None,
+    changes: CaseFields | None = None,
 ) -> CaseEvent:
-    last = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id))
+    """Append one event to the case's chain and apply what it changes to the case row."""
+    # Writing the case row's head first takes its lock (a row lock on PostgreSQL, the write
+    # lock on SQLite), so appends to one case take turns and two writers never fork the chain;
+    # it reads the head as committed, not as loaded.
+    seq, head_hash = session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(event_seq=Case.event_seq + 1)
+        .returning(Case.event_seq, Case.event_hash)
+        .execution_options(synchronize_session=False)
+    ).one()
+    # The first event carries the state the case was opened with; later ones what changed.
+    folded = case_projection.diff(_baseline(case), case_projection.snapshot(case))
+    stored_changes = case_projection.encode({**folded, **(changes or {})})
+    # A JSON round trip stores exactly what will be read back and hashed again.
+    stored_data = json.loads(case_projection.canonical(data or {}))
+    fields = case_projection.event_fields(
+        new_id("evt"), case.id, seq, type.value, actor, at, stored_data, stored_changes
+    )
+    digest = case_projection.link_hash(head_hash, fields)
     event = CaseEvent(
-        id=new_id("evt"),
+        id=fields["id"],
         case_id=case.id,
-        seq=(last or 0) + 1,
+        seq=seq,
         type=type.value,
         actor=actor,
         at=at,
-        data=data or {},
+        data=stored_data,
+        changes=stored_changes,
+        prev_hash=head_hash,
+        hash=digest,
     )
     session.add(event)
-    case.updated_at = at
+    case_projection.apply(case, stored_changes, at)
+    case.event_seq = seq
+    case.event_hash = digest
+    _set_baseline(case)
     session.flush()
     if type in REPORTER_VISIBLE:
         _queue_update_emails(session, case, event)
     # The case's measures are a projection of its events too (issue 14).
     measures.refresh(session, case, at)
     return event
+
+
+_BASELINE = "case_log.recorded"
+
+
+def _baseline(case: Case) -> dict[str, Any]:
+    """The case's projected fields as its last event left them (empty for a new case)."""
+    state: InstanceState[Case] = inspect(case)
+    recorded: dict[str, Any] = state.info.get(_BASELINE, {})
+    return recorded
+
+
+def _set_baseline(case: Case) -> None:
+    inspect(case).info[_BASELINE] = dict(case_projection.snapshot(case))
+
+
+@orm_event.listens_for(Case, "load")
+def _loaded(case: Case, _context: object) -> None:
+    # A case read from the database is as its events left it.
+    inspect(case).info[_BASELINE] = {
+        name: case.__dict__.get(name) for name in case_projection.FIELDS
+    }
+
+
+@orm_event.listens_for(Case, "refresh")
+def _refreshed(case: Case, _context: object, _attrs: object) -> None:
+    state: InstanceState[Case] = inspect(case)
+    state.info.setdefault(_BASELINE, {}).update(
+        {name: case.__dict__[name] for name in case_projection.FIELDS if name in case.__dict__}
+    )
+
+
+def unrecorded_changes(session: Session) -> dict[str, CaseFields]:
+    """Cases in `session` whose row was changed with no event recorded since: by case id."""
+    found: dict[str, CaseFields] = {}
+    for obj in list(session.identity_map.values()) + list(session.new):
+        if isinstance(obj, Case):
+            loaded = inspect(obj).info.get(_BASELINE)
+            if loaded is None:
+                found[obj.id] = case_projection.snapshot(obj)
+                continue
+            drift = case_projection.diff(loaded, case_projection.snapshot(obj))
+            if drift:
+                found[obj.id] = drift
+    return found
 
 
 def _queue_update_emails(session: Session, case: Case, event: CaseEvent) -> None:

@@ -75,7 +75,7 @@ def apply_final_decision(
         internal = session.scalars(select(Bank).where(Bank.name == INTERNAL_CSAM_BANK)).first()
         if internal is not None:
             banks.retire_case_hashes(session, internal, case.id, now)
-    take_it_down.stop_clock(case, now)
+    take_it_down.stop_clock(session, case, actor, now, "decided")
     evidence.update_retention(session, [link.item_id for link in case.links], now, deciding=case)
 
 

@@ -34,7 +34,7 @@ from takedown.services import banks, case_log
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
-from takedown.services.restriction import remove_item, restrict_item
+from takedown.services.restriction import remove_item, require_restriction, restrict_item
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected
 from takedown.signals.vpdq import VpdqFrame, format_frames
@@ -245,12 +245,13 @@ def apply_bank_matches(
             reason = f"blocked: match in bank {match.entry.bank}"
             remove_item(session, case, item, SYSTEM, reason, now, {"reason": reason})
         elif state is ContentState.RESTRICTED:
-            case.restrict_required = True
+            require_restriction(session, case, SYSTEM, lead_effect.triage.reason, now)
     reason = lead_effect.triage.reason
     # Any bank match agrees with a bystander's child-safety report already on the case.
     agreed = None if case.restrict_required else bystander_case_corroborated(session, case)
     if agreed is not None:
-        case.restrict_required, reason = True, agreed.reason
+        reason = agreed.reason
+        require_restriction(session, case, SYSTEM, reason, now)
     if case.restrict_required:
         for link in list(case.links):
             restrict_item(session, case, link.item, SYSTEM, reason, now)
@@ -449,7 +450,7 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
             session, triage, "other", now, deadlines_of(session)
         )
         link_item(session, case, item, UNHASHABLE, now)
-        case.restrict_required = True
+        require_restriction(session, case, SYSTEM, triage.reason, now)
         restrict_item(session, case, item, SYSTEM, triage.reason, now)
     if item.state == ContentState.VISIBLE:
         case_log.announce_item(

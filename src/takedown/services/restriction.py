@@ -7,13 +7,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.vocabulary import ContentState, EventType, Policy, WebhookType
 from takedown.services import case_log, evidence, statement_of_reasons
 from takedown.store.models import Case, ContentItem
 
 
 def restrict_item(
-    session: Session, case: Case, item: ContentItem, actor: str, reason: str, now: datetime
+    session: Session,
+    case: Case,
+    item: ContentItem,
+    actor: str,
+    reason: str,
+    now: datetime,
+    changes: CaseFields | None = None,
 ) -> bool:
     """Hide one visible item and tell the platform; does nothing to hidden or removed items."""
     if item.state != ContentState.VISIBLE:
@@ -30,6 +37,7 @@ def restrict_item(
         actor,
         now,
         {"content_id": item.content_id, "account_id": item.account_id, "reason": reason},
+        changes,
     )
     case_log.announce(
         session,
@@ -45,10 +53,36 @@ def restrict_item(
     return True
 
 
+def require_restriction(
+    session: Session, case: Case, actor: str, reason: str, now: datetime
+) -> None:
+    """Mark the case's content as to be hidden wherever it is visible, once, as an event."""
+    if case.restrict_required:
+        return
+    case_log.record(
+        session,
+        case,
+        EventType.RESTRICT_REQUIRED,
+        actor,
+        now,
+        {"reason": reason},
+        changes={"restrict_required": True},
+    )
+
+
 def restrict_case(session: Session, case: Case, actor: str, reason: str, now: datetime) -> int:
     """Hide every item linked to the case, copies included, in the same step."""
-    case.restrict_required = True
-    return sum(restrict_item(session, case, link.item, actor, reason, now) for link in case.links)
+    # The first restriction carries the case's new rule; with nothing to hide, its own event.
+    flag: CaseFields | None = None if case.restrict_required else {"restrict_required": True}
+    hidden = 0
+    for link in case.links:
+        if restrict_item(
+            session, case, link.item, actor, reason, now, flag if not hidden else None
+        ):
+            hidden += 1
+    if not hidden:
+        require_restriction(session, case, actor, reason, now)
+    return hidden
 
 
 def remove_item(

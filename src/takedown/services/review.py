@@ -26,6 +26,7 @@ from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Policy
 from takedown.services import case_log, evidence, wellness
 from takedown.services.access import Principal, Role
+from takedown.services.audit_log import StaffAction, record_staff_action
 from takedown.services.enforcement import apply_final_decision
 from takedown.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from takedown.store.models import Account, Case, CaseItem, ContentItem, User
@@ -262,6 +263,14 @@ def reveal(
         who.name,
         now,
         {"item_id": link.item.id, "content_id": link.item.content_id},
+    )
+    record_staff_action(
+        session,
+        StaffAction.REVEAL,
+        who.name,
+        link.item.content_id,
+        now,
+        {"case_id": case.id, "item_id": link.item.id},
     )
     return link.item
 
@@ -524,7 +533,7 @@ def viewing_settings(user: User) -> ViewingSettings:
 
 
 def save_viewing_settings(
-    session: Session, user: User, blur_px: int, greyscale: bool
+    session: Session, user: User, blur_px: int, greyscale: bool, now: datetime
 ) -> ViewingSettings:
     """Store a user's choice. Blur never goes below a floor: a preview is never a clear view."""
     if not MIN_BLUR_PX <= blur_px <= MAX_BLUR_PX:
@@ -533,4 +542,12 @@ def save_viewing_settings(
         )
     user.settings = {**(user.settings or {}), "blur_px": blur_px, "greyscale": greyscale}
     session.flush()
+    record_staff_action(
+        session,
+        StaffAction.SETTINGS_CHANGED,
+        user.name,
+        user.name,
+        now,
+        {"blur_px": blur_px, "greyscale": greyscale},
+    )
     return ViewingSettings(blur_px, greyscale)

@@ -40,10 +40,18 @@ def start_clock(case: Case, now: datetime, policy: DeadlinePolicy) -> datetime:
     return case.removal_due_at
 
 
-def stop_clock(case: Case, now: datetime) -> bool:
+def stop_clock(session: Session, case: Case, actor: str, now: datetime, reason: str) -> bool:
     if case.removal_due_at is None or case.removal_closed_at is not None:
         return False
-    case.removal_closed_at = now
+    case_log.record(
+        session,
+        case,
+        EventType.CLOCK_STOPPED,
+        actor,
+        now,
+        {"stopped": "take_it_down", "reason": reason},
+        changes={"removal_closed_at": now},
+    )
     return True
 
 
@@ -59,7 +67,7 @@ def sweep_removal_clocks(session: Session, now: datetime) -> int:
         due = case.removal_due_at
         assert due is not None
         if case.links and all(link.item.state == ContentState.REMOVED for link in case.links):
-            stop_clock(case, now)
+            stop_clock(session, case, SWEEPER, now, "content removed")
             continue
         stage = clock_stage(due, WINDOW, now)
         if stage is ClockStage.RUNNING:

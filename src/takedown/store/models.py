@@ -105,6 +105,10 @@ class Case(Base):
     # Set when the case is about an account rather than one item (a report naming only an
     # account): its registered items are listed on the case (migration 0006_public).
     subject_account_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    # The head of the case's event chain (services.case_log): how many events it has and the
+    # hash of the last, so deleting the newest event is as visible as editing an old one.
+    event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    event_hash: Mapped[str] = mapped_column(String(64), default="")
 
     reports: Mapped[list[Report]] = relationship(
         back_populates="case", order_by="Report.created_at", lazy="selectin"
@@ -169,6 +173,11 @@ class CaseEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the event did to the case row (domain.case_projection); rebuilding a case applies
+    # these in order. Chained by hash: `hash` covers every field here and `prev_hash`.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
     __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)
 

@@ -4,6 +4,7 @@ A feature area that adds tables puts them in a module of its own under `store/` 
 import here; migrations and tests import this module, never the pieces.
 """
 
+import takedown.store.audit  # the staff audit log
 import takedown.store.banks  # banks of known hashes and their entries
 import takedown.store.exposure  # view counts the platform reports over time
 import takedown.store.filings  # evidence, legal holds, CyberTipline filings

@@ -22,6 +22,7 @@ from takedown.domain.login_throttle import ThrottlePolicy
 from takedown.runtime import Runtime
 from takedown.services import login_throttle, staff_sessions
 from takedown.services.access import Role, authenticate_user
+from takedown.services.audit_log import StaffAction, record_staff_action
 from takedown.services.staff_sessions import StaffLogin
 from takedown.web.public.choices import N_
 from takedown.web.staff.rendering import render
@@ -200,6 +201,15 @@ def login(
             user = authenticate_user(session, typed, password)
             outcome = login_throttle.SIGNED_IN if user else login_throttle.WRONG_PASSWORD
             login_throttle.record_attempt(session, typed, address, now, outcome)
+            # Who tried, from where and how it went; never the password.
+            record_staff_action(
+                session,
+                StaffAction.LOGIN if user else StaffAction.LOGIN_FAILED,
+                typed or "(empty)",
+                typed or "(empty)",
+                now,
+                {"client": address},
+            )
         raw = staff_sessions.start(session, user, now) if user else None
     if wait:
         seconds = max(1, int(wait.total_seconds() + 0.999))

@@ -293,7 +293,9 @@ def save_settings(
         except ValueError:
             blur = -1
         try:
-            viewing = review.save_viewing_settings(session, user, blur, greyscale == "on")
+            viewing = review.save_viewing_settings(
+                session, user, blur, greyscale == "on", rt.clock.now()
+            )
         except ServiceError as exc:
             error = exc.message
             viewing = review.viewing_settings(user)
