@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
-from takedown.services import case_log
+from takedown.services import case_log, possible_copies
 from takedown.services.evidence import evidence_json
 from takedown.services.filing import filing_json
 from takedown.services.take_it_down import clock_json
@@ -91,6 +91,8 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
             for link in case.links
         ],
         "matches": [e.data for e in events if e.type == "match"],
+        # Media sharing only a stretch with the case's: for the reviewer, never acted on alone.
+        "possible_copies": possible_copies.proposals(session, case),
         # After the decision: the CyberTipline filing, the TAKE IT DOWN clock, evidence kept.
         "filing": filing_json(session, case.id),
         "take_it_down": clock_json(case),

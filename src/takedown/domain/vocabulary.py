@@ -100,6 +100,9 @@ class EventType(StrEnum):
     MATCH = "match"
     # A burst of new reporters on one item, for a reviewer to look at the reporters first.
     REPORTERS_FLAGGED = "reporters_flagged"
+    # Media that shares only part of itself with the case's (a stretch of video): shown to the
+    # reviewer, never acted on without one (DESIGN rule 11).
+    POSSIBLE_COPY = "possible_copy"
 
 
 class WebhookType(StrEnum):
