@@ -123,3 +123,21 @@ def video_bytes(
         for packet in stream.encode():
             container.mux(packet)
     return out.getvalue()
+
+
+def panning_frames(
+    seed: int, seconds: float, fps: int, speed: float = 0.04, size: tuple[int, int] = (160, 120)
+) -> Iterator[np.ndarray]:
+    """A camera panning across a large synthetic scene at `speed` frame widths a second.
+
+    Fast enough that frames half a second apart hash differently, as in handheld footage:
+    what makes the sampling phase of an excerpt matter.
+    """
+    width, height = size
+    still = np.asarray(synthetic_image(seed, (width * 4, height * 4)), dtype=np.uint8)
+    angle = np.random.default_rng(seed).uniform(0, 2 * np.pi)
+    for number in range(int(seconds * fps)):
+        t = number / fps
+        dx = int(1.5 * width + np.cos(angle) * speed * width * t) % (3 * width)
+        dy = int(1.5 * height + np.sin(angle) * speed * height * t) % (3 * height)
+        yield np.ascontiguousarray(still[dy : dy + height, dx : dx + width])

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
-from takedown.services import account_cases, case_log
+from takedown.services import account_cases, case_log, possible_copies
 from takedown.services.evidence import evidence_json
 from takedown.services.filing import filing_json
 from takedown.services.measures import measures_json
@@ -99,6 +99,8 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
         ],
         "subject_account": subject_account_json(session, case),
         "matches": [e.data for e in events if e.type == "match"],
+        # Media sharing only a stretch with the case's: for the reviewer, never acted on alone.
+        "possible_copies": possible_copies.proposals(session, case),
         # After the decision: the CyberTipline filing, the TAKE IT DOWN clock, evidence kept.
         "filing": filing_json(session, case.id),
         "take_it_down": clock_json(case),

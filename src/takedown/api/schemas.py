@@ -8,9 +8,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictInt,
     StrictStr,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -77,10 +79,22 @@ class ReportOut(BaseModel):
 
 
 class MatchOut(BaseModel):
+    """`distance` for PDQ and digests; a vPDQ match has coverages and an overlap instead."""
+
     bank: str
     signal: str
-    distance: int
+    distance: int | None = None
+    match_percent: float | None = None
+    query_match_percent: float | None = None
+    compared_match_percent: float | None = None
+    overlap_s: float | None = None
     case_id: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _measure_of_its_signal(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Each match carries only its own signal's measure, not the other's as nulls."""
+        out: dict[str, Any] = handler(self)
+        return {k: v for k, v in out.items() if v is not None or k == "case_id"}
 
 
 class ContentOut(BaseModel):

@@ -144,7 +144,7 @@ def scan_command(
     except ServiceError as exc:
         fail(exc.message)
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    found: list[tuple[str, str, int, int]] = []
+    found: list[tuple[str, str, str, int]] = []
     refused: list[tuple[str, str]] = []
     console = Console(stderr=True)
     with Progress(
@@ -175,14 +175,16 @@ def scan_command(
                 for match in matcher.match_banks(query):
                     if match.entry.bank == bank:
                         name = str(path.relative_to(folder))
-                        found.append((name, match.signal, match.distance, match.entry.hash_id))
+                        found.append(
+                            (name, match.signal, match.closeness.describe(), match.entry.hash_id)
+                        )
             progress.advance(task)
-    table = Table("file", "signal", "distance", title=f"matches in bank {bank}")
+    table = Table("file", "signal", "closeness", title=f"matches in bank {bank}")
     with database_session(database_url, data_dir) as session:
         retired = banks.retired_hash_ids(session, [hash_id for *_, hash_id in found])
     found = [row for row in found if row[3] not in retired]
     for name, signal, distance, _ in found:
-        table.add_row(name, signal, str(distance))
+        table.add_row(name, signal, distance)
     Console().print(table)
     for name, reason in refused:
         console.print(f"skipped {name}: {reason}")

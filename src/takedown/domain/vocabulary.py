@@ -125,6 +125,9 @@ class EventType(StrEnum):
     RESTRICT_REQUIRED = "restrict_required"
     # A running clock stopped (the TAKE IT DOWN Act's removal clock: content removed, decided).
     CLOCK_STOPPED = "clock_stopped"
+    # Media that shares only part of itself with the case's (a stretch of video): shown to the
+    # reviewer, never acted on without one (DESIGN rule 11).
+    POSSIBLE_COPY = "possible_copy"
 
 
 class WebhookType(StrEnum):

@@ -277,13 +277,23 @@ def bank_items(
     actor: str,
     now: datetime,
     case_id: str | None = None,
+    video_parts: dict[str, str] | None = None,
 ) -> AddResult:
     """Add the stored signals of these items to the bank (a confirmed case's media, so new
-    uploads of it are refused: DESIGN rule 6). Low-quality PDQ hashes are left out."""
+    uploads of it are refused: DESIGN rule 6). Low-quality PDQ hashes are left out.
+
+    `video_parts` gives, by item id, the vPDQ value to bank in place of the item's whole
+    video: the part of a compilation that matched, not its other footage.
+    """
     entries = []
+    parts = video_parts or {}
     for item in items:
         for s in item.signals:
             if s.signal == PDQ_DIHEDRAL or s.signal not in SIGNALS:
+                continue
+            if s.signal == "vpdq" and item.id in parts:
+                note_part = f"{note} ({item.content_id}, the matched part)"
+                entries.append(HashEntry("vpdq", parts[item.id], note_part, case_id))
                 continue
             if s.signal == "pdq" and s.quality is not None and s.quality < 50:
                 continue

@@ -13,6 +13,7 @@ nothing the second time (each step checks the state it would create before actin
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -30,8 +31,10 @@ from takedown.domain.vocabulary import (
 from takedown.services import banks, case_log, evidence, filing, statement_of_reasons, take_it_down
 from takedown.services.cases import link_item
 from takedown.services.installation import settings_of
-from takedown.services.matching import scan_for_copies
+from takedown.services.match_index import MediaQuery
+from takedown.services.matching import live_bank_matches, refreshed, scan_for_copies
 from takedown.services.restriction import remove_item
+from takedown.signals.vpdq import VpdqFrame, format_frames, frames_found_in
 from takedown.store.banks import Bank
 from takedown.store.models import Account, Case, CaseEvent, CaseItem, ContentItem, ContentSignal
 
@@ -334,4 +337,34 @@ def bank_case_media(session: Session, case: Case, actor: str, now: datetime) -> 
     )
     items = [link.item for link in case.links]
     note = f"confirmed in case {case.id}"
-    return banks.bank_items(session, bank, items, note, actor, now, case_id=case.id).added
+    parts = {item.id: part for item in items if (part := matched_part(session, item)) is not None}
+    return banks.bank_items(
+        session, bank, items, note, actor, now, case_id=case.id, video_parts=parts
+    ).added
+
+
+def matched_part(session: Session, item: ContentItem) -> str | None:
+    """The vPDQ of the part of a video that matched banked videos, when it matched only in
+    part (a compilation holding a banked clip); None to bank the item whole.
+
+    Banking a compilation whole would make its other footage, and every innocent video that
+    shares it, match a child-safety bank (DESIGN rule 11). A video that matched no banked
+    video was judged whole by the reviewer, and one found whole in a bank is all matched.
+    """
+    query = MediaQuery.of_item(item)
+    if not query.vpdq:
+        return None
+    matcher = refreshed(session)
+    found = [m for m in live_bank_matches(session, matcher, query) if m.signal == "vpdq"]
+    if not found or any(m.closeness.video and m.closeness.video.query_found_whole for m in found):
+        return None
+    shared: dict[int, VpdqFrame] = {}
+    for match in found:
+        banked = matcher.banked_video(match.entry.hash_id)
+        for frame in frames_found_in(
+            query.vpdq, banked, matcher.pdq_threshold, matcher.quality_min
+        ):
+            shared[frame.frame_number] = frame
+    if not shared:
+        return None
+    return json.dumps(format_frames([shared[n] for n in sorted(shared)]))

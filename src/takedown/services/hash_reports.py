@@ -46,9 +46,12 @@ def file_hash_report(
     best: dict[str, StoredMatch] = {}
     for entry in hashes:
         for match in matcher.find_stored(MediaQuery.of_hash(entry.signal, entry.value)):
-            if match.item_id not in best or match.distance < best[match.item_id].distance:
+            if (
+                match.item_id not in best
+                or match.closeness.rank < best[match.item_id].closeness.rank
+            ):
                 best[match.item_id] = match
-    ordered = sorted(best.values(), key=lambda m: (m.distance, m.item_id))
+    ordered = sorted(best.values(), key=lambda m: (m.closeness.rank, m.item_id))
     found = [(m, item) for m in ordered if (item := session.get(ContentItem, m.item_id))]
     first = found[0][1] if found else None
     bounded = triage_report(data.category, data.reporter_role, data.depicts_minor).restrict and (
@@ -67,7 +70,7 @@ def file_hash_report(
         policy,
     )
     for match, item in found[1:]:
-        reason = f"hash report: {match.signal} distance {match.distance}"
+        reason = f"hash report: {match.signal} {match.closeness.describe()}"
         join_case(session, receipt.case, item, reason, now)
     if bounded:
         matched = [item for _, item in found]

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from takedown.signals.index import ExactIndex, PdqIndex
-from takedown.signals.vpdq import VpdqFrame, match_video, parse_frames
+from takedown.signals.vpdq import VideoMatch, VpdqFrame, match_video, parse_frames
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem, ContentSignal
 
@@ -53,20 +53,71 @@ class BankEntry:
 
 
 @dataclass(frozen=True)
+class Closeness:
+    """How near a match is, in its signal's own terms: a Hamming `distance` for PDQ (0 for a
+    digest), or for vPDQ the coverages and overlap of `video` (which has no distance)."""
+
+    distance: int | None = None
+    video: VideoMatch | None = None
+
+    @property
+    def rank(self) -> tuple[float, float]:
+        """Sort key, nearest first: exact and PDQ by distance, then videos by coverage."""
+        if self.video is None:
+            return (0.0, float(self.distance or 0))
+        return (1.0, -self.video.match_percent)
+
+    @property
+    def partial(self) -> bool:
+        """A shared stretch of video and no more: never acted on without a reviewer."""
+        return self.video is not None and not self.video.near_complete
+
+    def as_json(self) -> dict[str, Any]:
+        """`distance` for PDQ and digests (API.md); match_percent and overlap_s for vPDQ."""
+        if self.video is None:
+            return {"distance": self.distance}
+        return self.video.as_json()
+
+    def describe(self) -> str:
+        if self.video is None:
+            return f"distance {self.distance}"
+        return f"{self.video.match_percent:g}% matched, {self.video.overlap_s:g} s shared"
+
+
+@dataclass(frozen=True)
 class BankMatch:
     entry: BankEntry
-    distance: int
+    closeness: Closeness
 
     @property
     def signal(self) -> str:
         return self.entry.signal
 
+    @property
+    def partial(self) -> bool:
+        """A bank entry is known abuse as a whole: either video found whole in the other acts."""
+        return self.closeness.partial
+
 
 @dataclass(frozen=True)
 class StoredMatch:
+    """A stored item the query matched; `closeness.video` is oriented query -> stored item."""
+
     item_id: str
     signal: str
-    distance: int
+    closeness: Closeness
+
+    @property
+    def query_found_whole(self) -> bool:
+        """All the query's media is in the stored item (or a non-video match)."""
+        video = self.closeness.video
+        return video is None or video.query_found_whole
+
+    @property
+    def stored_found_whole(self) -> bool:
+        """All the stored item's media is in the query (or a non-video match)."""
+        video = self.closeness.video
+        return video is None or video.compared_found_whole
 
 
 @dataclass
@@ -182,9 +233,8 @@ class _Side:
 
     def video_hits(
         self, frames: list[VpdqFrame], pdq_threshold: int, quality_min: int
-    ) -> dict[int, int]:
-        """Videos matching `frames` in either direction, with a distance of 100 minus the
-        better of the two match percentages."""
+    ) -> dict[int, VideoMatch]:
+        """Videos matching `frames` in either direction, with how they match."""
         candidates: set[int] = set()
         for frame in frames:
             if frame.quality < quality_min:
@@ -197,8 +247,7 @@ class _Side:
                 frames, self.videos[key], pdq_threshold=pdq_threshold, quality_min=quality_min
             )
             if result.matched:
-                best = max(result.query_match_percent, result.compared_match_percent)
-                out[key] = max(0, round(100 - best))
+                out[key] = result
         return out
 
 
@@ -324,24 +373,29 @@ class Matcher:
         with self._lock:
             return self._entries.get(hash_id)
 
+    def banked_video(self, hash_id: int) -> list[VpdqFrame]:
+        """The frames of a banked vPDQ entry (empty for other signals)."""
+        with self._lock:
+            return list(self._banks.videos.get(hash_id, []))
+
     def match_banks(self, query: MediaQuery) -> list[BankMatch]:
         """Bank entries the media matches, the nearest first; one result per entry."""
         with self._lock:
-            best: dict[int, int] = {}
+            best: dict[int, Closeness] = {}
             if query.pdq and self._pdq_usable(query.pdq_quality):
                 for hid, distance in self._banks.pdq_hits(query.pdq, self._max_threshold).items():
                     entry = self._entries[hid]
                     limit = entry.pdq_threshold
                     if distance <= (self.pdq_threshold if limit is None else limit):
-                        best[hid] = distance
+                        best[hid] = Closeness(distance=distance)
             for _, hid in self._banks.exact_hits(query):
-                best[hid] = 0
+                best[hid] = Closeness(distance=0)
             if query.vpdq:
                 hits = self._banks.video_hits(query.vpdq, self.pdq_threshold, self.quality_min)
-                for hid, distance in hits.items():
-                    best[hid] = min(distance, best.get(hid, distance))
-            matches = [BankMatch(self._entries[hid], d) for hid, d in best.items()]
-        return sorted(matches, key=lambda m: (m.distance, m.entry.bank, m.entry.hash_id))
+                for hid, video in hits.items():
+                    best.setdefault(hid, Closeness(video=video))
+            matches = [BankMatch(self._entries[hid], c) for hid, c in best.items()]
+        return sorted(matches, key=lambda m: (m.closeness.rank, m.entry.bank, m.entry.hash_id))
 
     def find_stored(
         self, query: MediaQuery, exclude: set[str] | None = None, pdq_threshold: int | None = None
@@ -351,25 +405,25 @@ class Matcher:
         threshold = self.pdq_threshold if pdq_threshold is None else pdq_threshold
         best: dict[str, StoredMatch] = {}
 
-        def keep(item_id: str, signal: str, distance: int) -> None:
+        def keep(item_id: str, signal: str, closeness: Closeness) -> None:
             if item_id in exclude:
                 return
-            if item_id not in best or distance < best[item_id].distance:
-                best[item_id] = StoredMatch(item_id, signal, distance)
+            if item_id not in best or closeness.rank < best[item_id].closeness.rank:
+                best[item_id] = StoredMatch(item_id, signal, closeness)
 
         with self._lock:
             if query.pdq and self._pdq_usable(query.pdq_quality):
                 for slot, distance in self._content.pdq_hits(query.pdq, threshold).items():
                     row_id = slot // VARIANTS
                     if self._pdq_usable(self._slot_quality.get(row_id)):
-                        keep(self._slot_item[row_id], "pdq", distance)
+                        keep(self._slot_item[row_id], "pdq", Closeness(distance=distance))
             for signal, row_id in self._content.exact_hits(query):
-                keep(self._slot_item[row_id], signal, 0)
+                keep(self._slot_item[row_id], signal, Closeness(distance=0))
             if query.vpdq:
                 hits = self._content.video_hits(query.vpdq, threshold, self.quality_min)
-                for row_id, distance in hits.items():
-                    keep(self._slot_item[row_id], "vpdq", distance)
-        return sorted(best.values(), key=lambda m: (m.distance, m.item_id))
+                for row_id, video in hits.items():
+                    keep(self._slot_item[row_id], "vpdq", Closeness(video=video))
+        return sorted(best.values(), key=lambda m: (m.closeness.rank, m.item_id))
 
     def size(self) -> dict[str, int]:
         with self._lock:

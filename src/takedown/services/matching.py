@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,14 +30,14 @@ from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
 from takedown.outbox.queue import enqueue
-from takedown.services import banks, case_log
+from takedown.services import banks, case_log, possible_copies
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
 from takedown.services.restriction import remove_item, require_restriction, restrict_item
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected
-from takedown.signals.vpdq import VpdqFrame, format_frames
+from takedown.signals.vpdq import UPLOAD_SECONDS_PER_HASH, VpdqFrame, format_frames
 from takedown.store.banks import BankHash
 from takedown.store.models import Case, CaseItem, ContentItem, ContentSignal, Report
 from takedown.store.types import new_id
@@ -107,7 +107,16 @@ def open_cases_of(session: Session, item_ids: Iterable[str]) -> list[Case]:
 
 
 def copy_reason(match: StoredMatch) -> str:
-    return f"copy: {match.signal} distance {match.distance}"
+    return f"copy: {match.signal} {match.closeness.describe()}"
+
+
+def propose_copy(
+    session: Session, case: Case, item: ContentItem, match: StoredMatch, now: datetime
+) -> bool:
+    """A stored item that shares only part of itself with the case's media: for the reviewer."""
+    return possible_copies.propose(
+        session, case, item, match.signal, match.closeness.as_json(), "copy", now
+    )
 
 
 def join_case(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> bool:
@@ -135,7 +144,7 @@ def record_match(
         {
             "bank": match.entry.bank,
             "signal": match.signal,
-            "distance": match.distance,
+            **match.closeness.as_json(),
             "bank_hash_id": match.entry.hash_id,
             "content_id": item.content_id,
         },
@@ -160,7 +169,9 @@ def match_report(
         category=effect.category.value,
         reporter_role="bank_match",
         depicts_minor=match.entry.child_safety,
-        statement=f"match in bank {match.entry.bank} ({match.signal}, distance {match.distance})",
+        statement=(
+            f"match in bank {match.entry.bank} ({match.signal}, {match.closeness.describe()})"
+        ),
         reporter_key=f"bank:{match.entry.bank_id}",
         priority=effect.triage.priority.value,
         status_token_hash=None,
@@ -210,7 +221,51 @@ def apply_bank_matches(
 
     At upload, `block` removes (never published) and `hold` or child safety hides. A stored
     item found later was already public: it is hidden, never removed, until a reviewer decides.
+    A partial match (a shared stretch of video) acts on nothing: the item is put before a
+    reviewer as a possible copy, in the case of the full matches if there is one, else in a
+    case of its own that hides nothing (DESIGN rule 11).
     """
+    acting = [(item, match) for item, match in items if not match.partial]
+    case = _act_on_bank_matches(session, acting, now, at_upload)
+    for item, match in items:
+        if match.partial:
+            case = _propose_bank_match(session, case, item, match, now) if case is None else case
+            possible_copies.propose(
+                session,
+                case,
+                item,
+                match.signal,
+                match.closeness.as_json(),
+                f"bank {match.entry.bank}",
+                now,
+            )
+    return case
+
+
+def _propose_bank_match(
+    session: Session, case: Case | None, item: ContentItem, match: BankMatch, now: datetime
+) -> Case:
+    """The case a partial bank match is shown in: the item's own undecided case, else a new
+    one with the bank's priority that hides nothing."""
+    effect = effect_of_match(BankAction(match.entry.action), match.entry.child_safety)
+    reason = f"possible copy: partial match in bank {match.entry.bank}"
+    review_only = replace(effect, triage=replace(effect.triage, restrict=False, reason=reason))
+    existing = open_cases_of(session, [item.id])
+    if existing:
+        return existing[0]
+    case = open_case(
+        session, review_only.triage, review_only.category.value, now, deadlines_of(session)
+    )
+    match_report(session, case, review_only, match, item.content_id, now)
+    return case
+
+
+def _act_on_bank_matches(
+    session: Session,
+    items: list[tuple[ContentItem, BankMatch]],
+    now: datetime,
+    at_upload: bool,
+) -> Case | None:
     if not items:
         return None
     effects = [
@@ -219,7 +274,7 @@ def apply_bank_matches(
     ]
     # The strongest effect decides the case's triage: a child-safety match opens it as P0.
     _, lead_match, lead_effect = min(
-        effects, key=lambda e: (e[2].triage.priority.rank, e[1].distance)
+        effects, key=lambda e: (e[2].triage.priority.rank, e[1].closeness.rank)
     )
     case = case_for_match(
         session, lead_effect, [i.id for i, _, _ in effects], now, lead_match.entry.hash_id
@@ -232,7 +287,7 @@ def apply_bank_matches(
             session,
             case,
             item,
-            f"match: bank {match.entry.bank} {match.signal} distance {match.distance}",
+            f"match: bank {match.entry.bank} {match.signal} {match.closeness.describe()}",
             now,
         )
         record_match(session, case, item, match, now)
@@ -281,12 +336,21 @@ def screen_upload(
     if not query:
         return Screening([], None)
     # Copies first: a copy of an item in a case joins that case, hidden if the case hides.
+    # Only an upload holding (nearly) all of the case's media is a copy; one that shares a
+    # stretch with it is shown to the reviewer.
     copies = matcher.find_stored(query, exclude={item.id})
     by_item = {m.item_id: m for m in copies}
     for copy_case in open_cases_of(session, by_item):
         ids_in_case = {link.item_id for link in copy_case.links}
-        nearest = min((m for i, m in by_item.items() if i in ids_in_case), key=lambda m: m.distance)
-        join_case(session, copy_case, item, copy_reason(nearest), now)
+        in_case = [m for i, m in by_item.items() if i in ids_in_case]
+        whole = [m for m in in_case if m.stored_found_whole]
+        if whole:
+            nearest = min(whole, key=lambda m: m.closeness.rank)
+            join_case(session, copy_case, item, copy_reason(nearest), now)
+        else:
+            propose_copy(
+                session, copy_case, item, min(in_case, key=lambda m: m.closeness.rank), now
+            )
     bank_matches = live_bank_matches(session, matcher, query)
     case = apply_bank_matches(session, [(item, m) for m in bank_matches], now, at_upload=True)
     return Screening(
@@ -294,7 +358,7 @@ def screen_upload(
             {
                 "bank": m.entry.bank,
                 "signal": m.signal,
-                "distance": m.distance,
+                **m.closeness.as_json(),
                 "case_id": case.id if case else None,
             }
             for m in bank_matches
@@ -310,13 +374,21 @@ def join_copies(
     session: Session, case: Case, item: ContentItem, now: datetime
 ) -> list[ContentItem]:
     """Join the stored copies of one item's media to the case (a report on one copy gathers
-    the others), hidden with it when the case hides content."""
+    the others), hidden with it when the case hides content.
+
+    A copy holds (nearly) all of the item's media. A stored video that shares only a stretch
+    with it, or is an excerpt of it, is proposed to the reviewer instead: which part of the
+    item is abusive is the reviewer's call, not the overlap's.
+    """
     matcher = refreshed(session)
     linked = {link.item_id for link in case.links}
     joined = []
     for match in matcher.find_stored(MediaQuery.of_item(item), exclude=linked | {item.id}):
         copy = session.get(ContentItem, match.item_id)
         if copy is None:  # indexed by a transaction that rolled back, or purged since
+            continue
+        if not match.query_found_whole:
+            propose_copy(session, case, copy, match, now)
             continue
         if join_case(session, case, copy, copy_reason(match), now):
             joined.append(copy)
@@ -340,7 +412,7 @@ def case_for_copies(session: Session, item: ContentItem) -> Case | None:
     """The undecided case of a stored item whose media match this one, if any."""
     matcher = refreshed(session)
     copies = matcher.find_stored(MediaQuery.of_item(item), exclude={item.id})
-    cases = open_cases_of(session, [m.item_id for m in copies])
+    cases = open_cases_of(session, [m.item_id for m in copies if m.stored_found_whole])
     return cases[0] if cases else None
 
 
@@ -363,7 +435,7 @@ def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetim
         query = MediaQuery.of_hash(row.signal, row.value)
         found = matcher.find_stored(query, pdq_threshold=entry.pdq_threshold)
         items = [
-            (item, BankMatch(entry, m.distance))
+            (item, BankMatch(entry, m.closeness))
             for m in found
             if (item := session.get(ContentItem, m.item_id)) is not None
             and item.state != ContentState.REMOVED  # already gone; nothing left to gather
@@ -425,7 +497,7 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
     failure: str | None = None
     frames: list[VpdqFrame] | None = None
     try:
-        signals = hash_media(path.read_bytes(), MediaLimits())
+        signals = hash_media(path.read_bytes(), MediaLimits(), UPLOAD_SECONDS_PER_HASH)
         frames = signals.vpdq
     except FileNotFoundError:
         failure = "the uploaded file was no longer there to hash"
@@ -480,6 +552,6 @@ def matches_of(session: Session, item: ContentItem) -> list[dict[str, Any]]:
         cases = [latest] if latest else []
     case_id = cases[0].id if cases and found else None
     return [
-        {"bank": m.entry.bank, "signal": m.signal, "distance": m.distance, "case_id": case_id}
+        {"bank": m.entry.bank, "signal": m.signal, **m.closeness.as_json(), "case_id": case_id}
         for m in found
     ]

@@ -44,7 +44,11 @@ class MediaSignals:
         return out
 
 
-def hash_media(data: bytes, limits: MediaLimits | None = None) -> MediaSignals:
+def hash_media(
+    data: bytes,
+    limits: MediaLimits | None = None,
+    video_seconds_per_hash: float = vpdq.SECONDS_PER_HASH,
+) -> MediaSignals:
     """Every signal of an image or video file; raises MediaRejected with a 4xx status."""
     limits = limits or MediaLimits()
     check_size(len(data), limits)
@@ -61,5 +65,5 @@ def hash_media(data: bytes, limits: MediaLimits | None = None) -> MediaSignals:
             pdq_quality=image.quality,
             pdq_variants=list(image.variants),
         )
-    frames = vpdq.hash_video(data, limits)
+    frames = vpdq.hash_video(data, limits, video_seconds_per_hash)
     return MediaSignals(kind=kind, md5=md5, sha256=sha256, vpdq=frames)

@@ -16,6 +16,7 @@ import pdqhash
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
+from takedown.signals import pdq_kernel
 from takedown.signals.base import MediaKind, normalise_hex
 from takedown.signals.media import (
     MediaLimits,
@@ -33,8 +34,9 @@ QUALITY_MIN = 50
 """Below this quality a hash describes a near-featureless image: stored, never acted on alone."""
 
 # PDQ reduces every image to 64x64 after a blur whose window scales with the image, so a
-# decode at a few hundred pixels a side gives (nearly) the full-size hash at a fraction of
-# the cost: a 4000x3000 JPEG decodes at 1/4 scale (1000x750) and lands within a few bits.
+# large image is decoded at reduced size (a 4000x3000 JPEG at 1/4 scale, by DCT scaling) and
+# the full-size blur and sampling are applied to the reduced pixels (pdq_kernel): the hash is
+# the full-size one within a bit or two, at a fraction of the decoding cost.
 REDUCED_SIDE = 512
 
 
@@ -99,8 +101,12 @@ def open_image(data: bytes, limits: MediaLimits) -> Image.Image:
     return image
 
 
-def decode_reduced(image: Image.Image) -> Image.Image:
-    """Decode at reduced size: JPEG by DCT scaling (draft), others by a box reduction."""
+def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
+    """Decode at reduced size: JPEG by DCT scaling (draft), others by a box reduction.
+
+    Returns the RGB image and the factor it was reduced by (1 when it was not).
+    """
+    full_width = image.size[0]
     if image.format == "JPEG":
         image.draft("RGB", (REDUCED_SIDE, REDUCED_SIDE))
     try:
@@ -108,9 +114,13 @@ def decode_reduced(image: Image.Image) -> Image.Image:
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         # Pillow says "image file is truncated" for a cut-off JPEG.
         raise corrupt(str(exc) or type(exc).__name__) from None
+    # DCT scaling is by 1/2, 1/4 or 1/8, its output rounded up: the ratio rounds to the scale.
+    scale = max(1, round(full_width / image.size[0]))
     factor = min(image.size) // REDUCED_SIDE
     if factor >= 2:
         image = image.reduce(factor)
+    else:
+        factor = 1
     if image.mode != "RGB":
         if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
             # Transparent pixels show as the page behind them; white is what most viewers use.
@@ -119,15 +129,16 @@ def decode_reduced(image: Image.Image) -> Image.Image:
             image = Image.alpha_composite(background, rgba).convert("RGB")
         else:
             image = image.convert("RGB")
-    return image
+    return image, scale * factor
 
 
 def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
     """PDQ of an image file with its quality and dihedral variants; raises MediaRejected."""
     limits = limits or MediaLimits()
     image = open_image(data, limits)
+    full_size = image.size
     try:
-        rgb = decode_reduced(image)
+        rgb, factor = decode_reduced(image)
         pixels = np.asarray(rgb, dtype=np.uint8)
     except MediaRejected:
         raise
@@ -138,12 +149,16 @@ def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
         raise unsupported(f"unsupported image mode {image.mode}")
     if min(pixels.shape[0], pixels.shape[1]) < 5:
         raise corrupt("the image is too small to hash")
-    return hash_with_variants(pixels)
+    if factor == 1:
+        return hash_with_variants(pixels)
+    hex_hash, quality, variants = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), full_size, factor)
+    return ImageHash(pdq=hex_hash, quality=quality, variants=variants)
 
 
 # The seven other ways to lay an image down, in pdqhash's dihedral order: turned a quarter,
-# half and three quarters, and mirrored left-right, top-bottom and across both diagonals.
-_TURNS = (
+# half and three quarters, and mirrored top-bottom, left-right and across both diagonals.
+# (What `hash_with_variants` computes without turning anything; tests turn the pixels.)
+TURNS = (
     lambda p: np.rot90(p, 1),
     lambda p: np.rot90(p, 2),
     lambda p: np.rot90(p, 3),
@@ -153,24 +168,19 @@ _TURNS = (
     lambda p: np.rot90(p, 2).transpose(1, 0, 2),
 )
 
-# pdqhash's dihedral hashes turn the DCT rather than the pixels, which is exact only when
-# PDQ's blur and sampling are symmetric. They are not, and the error grows as the image
-# shrinks: measured on synthetic images, 20-34 bits from the hash of the really mirrored
-# image at 256x256, 4-12 at 1000x750, 0-8 at 2000x1500. Below this many pixels the pixels
-# are turned and hashed again (exact, and cheap at that size); above it the DCT trick is
-# both accurate enough and eight times cheaper.
-DIHEDRAL_MIN_PIXELS = 400_000
-
 
 def hash_with_variants(pixels: NDArray[np.uint8]) -> ImageHash:
-    """PDQ, quality and the eight dihedral variants of an RGB array."""
-    if pixels.shape[0] * pixels.shape[1] >= DIHEDRAL_MIN_PIXELS:
-        hashes, quality = pdqhash.compute_dihedral(np.ascontiguousarray(pixels))
-        variants = [bits_to_hex(h) for h in hashes]
-        return ImageHash(pdq=variants[0], quality=int(quality), variants=variants)
+    """PDQ, quality and the eight dihedral variants of an RGB array, all at full size.
+
+    The hash itself is pdqhash's; the variants come from the same blur applied to the pixels
+    as turned (pdq_kernel), which equals hashing turned pixels without turning eight copies.
+    pdqhash's own DCT-domain variants are not used: they assume a symmetric blur and
+    sampling, and drift up to 30 bits from the turned image's hash.
+    """
     hex_hash, quality = hash_pixels(pixels)
-    turned = [hash_pixels(np.ascontiguousarray(turn(pixels)))[0] for turn in _TURNS]
-    return ImageHash(pdq=hex_hash, quality=quality, variants=[hex_hash, *turned])
+    height, width = pixels.shape[:2]
+    _, _, variants = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), (width, height))
+    return ImageHash(pdq=hex_hash, quality=quality, variants=[hex_hash, *variants[1:]])
 
 
 @dataclass(frozen=True)

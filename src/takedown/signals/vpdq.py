@@ -35,6 +35,11 @@ from takedown.signals.media import (
 )
 
 SECONDS_PER_HASH = 1.0
+"""Meta's default, and what `takedown hash` prints, so features interchange with vpdq's."""
+UPLOAD_SECONDS_PER_HASH = 0.25
+"""Uploads are sampled four times a second: the hashes they leave in the internal bank then
+find a re-upload or excerpt whatever its sampling phase (one a second misses excerpts that
+start 0.2-0.7 s off the banked video's sampling points; BENCHMARKS.md)."""
 
 
 @dataclass(frozen=True)
@@ -215,19 +220,51 @@ def _parse_frame(item: object, position: int) -> VpdqFrame:
 # -- matching ---------------------------------------------------------------------------
 
 
+NEAR_COMPLETE_PERCENT = 80.0
+"""A side of a comparison found at least this much in the other is a near-complete match."""
+
+
 @dataclass(frozen=True)
 class VideoMatch:
-    """How two videos compare.
+    """How two videos compare. vPDQ has no single distance: it has two coverages and a length.
 
-    `query_match_percent`: share of the query's distinct frames found in the banked video;
-    `compared_match_percent`: share of the banked video's distinct frames found in the query;
-    `matched_seconds`: the shorter of the two videos' matched durations.
+    `query_match_percent`: share of the query found in the banked (or stored) video;
+    `compared_match_percent`: share of the banked video found in the query;
+    `overlap_s`: seconds of footage the two share (the shorter side's matched duration).
+    `matched` says the two are worth relating at all; `near_complete` says one of them was
+    found (nearly) whole in the other, which is what automatic action may follow (DESIGN.md
+    rule 11). A match on the overlap alone is partial: a shared stretch, shown to a reviewer.
     """
 
     query_match_percent: float
     compared_match_percent: float
-    matched_seconds: float
+    overlap_s: float
     matched: bool
+
+    @property
+    def match_percent(self) -> float:
+        """The better of the two coverages."""
+        return max(self.query_match_percent, self.compared_match_percent)
+
+    @property
+    def query_found_whole(self) -> bool:
+        return self.matched and self.query_match_percent >= NEAR_COMPLETE_PERCENT
+
+    @property
+    def compared_found_whole(self) -> bool:
+        return self.matched and self.compared_match_percent >= NEAR_COMPLETE_PERCENT
+
+    @property
+    def near_complete(self) -> bool:
+        return self.query_found_whole or self.compared_found_whole
+
+    def as_json(self) -> dict[str, float]:
+        return {
+            "match_percent": self.match_percent,
+            "query_match_percent": self.query_match_percent,
+            "compared_match_percent": self.compared_match_percent,
+            "overlap_s": self.overlap_s,
+        }
 
 
 def _usable(frames: Sequence[VpdqFrame], quality_min: int) -> list[VpdqFrame]:
@@ -248,12 +285,37 @@ def _frame_interval(frames: Sequence[VpdqFrame]) -> float:
     return float(np.median(gaps))
 
 
+def _covered(frames: Sequence[VpdqFrame], hit: np.ndarray, step: float) -> np.ndarray:
+    """Frames that matched, or lie within half the coarser side's interval of one that did.
+
+    Sampled more densely than the other side, only the frames nearest the other side's
+    sampling points can match; the ones between stand for the same footage.
+    """
+    own = _frame_interval(frames)
+    if step <= own * 1.01 or not hit.any():
+        return hit
+    times = np.asarray([f.timestamp for f in frames])
+    hit_times = np.sort(times[hit])
+    after = np.searchsorted(hit_times, times).clip(0, len(hit_times) - 1)
+    before = (after - 1).clip(0, len(hit_times) - 1)
+    nearest = np.minimum(np.abs(hit_times[after] - times), np.abs(hit_times[before] - times))
+    covered: np.ndarray = hit | (nearest <= step / 2 + 1e-6)
+    return covered
+
+
+def _unique_share(frames: Sequence[VpdqFrame], covered: np.ndarray) -> float:
+    """Percentage of distinct hashes covered: a still shot held for a minute counts once."""
+    unique = {f.pdq for f in frames}
+    matched = {f.pdq for f, c in zip(frames, covered, strict=True) if c}
+    return 100.0 * len(matched) / len(unique)
+
+
 def match_video(
     query: Sequence[VpdqFrame],
     banked: Sequence[VpdqFrame],
     pdq_threshold: int = pdq.MATCH_THRESHOLD,
     quality_min: int = pdq.QUALITY_MIN,
-    min_percent: float = 80.0,
+    min_percent: float = NEAR_COMPLETE_PERCENT,
     min_seconds: float = 5.0,
 ) -> VideoMatch:
     """Compare a video with a banked one, frame by frame, in both directions.
@@ -265,6 +327,11 @@ def match_video(
     the duration rule both catch it. Frames below `quality_min` (blank, flat) are ignored
     on both sides, so black intros and title cards do not match everything. Percentages are
     over distinct hashes, as in threatexchange, so a still shot held for a minute counts once.
+
+    The two sides may be sampled at different rates (uploads are hashed four times a second,
+    banks from elsewhere once): only the denser side's frames that fall near a sparser
+    frame can match, so each matched frame stands for the coarser of the two intervals. That
+    is what lets a dense side find an excerpt whatever its sampling phase.
     """
     q_frames = _usable(query, quality_min)
     b_frames = _usable(banked, quality_min)
@@ -272,31 +339,45 @@ def match_video(
         return VideoMatch(0.0, 0.0, 0.0, False)
     q_bits = _bit_matrix(q_frames)
     b_bits = _bit_matrix(b_frames)
-    # Distances of every query frame to every banked frame; videos are hashed at one frame a
-    # second, so a 10-minute pair is 600 x 600 comparisons.
+    # Distances of every query frame to every banked frame; a 10-minute pair at one frame a
+    # second is 600 x 600 comparisons.
     distances = np.bitwise_count(q_bits[:, None, :] ^ b_bits[None, :, :]).sum(axis=2)
     close = distances <= pdq_threshold
     q_hit = close.any(axis=1)
     b_hit = close.any(axis=0)
 
-    q_unique = {f.pdq for f in q_frames}
-    b_unique = {f.pdq for f in b_frames}
-    q_matched_unique = {f.pdq for f, hit in zip(q_frames, q_hit, strict=True) if hit}
-    b_matched_unique = {f.pdq for f, hit in zip(b_frames, b_hit, strict=True) if hit}
-    query_percent = 100.0 * len(q_matched_unique) / len(q_unique)
-    compared_percent = 100.0 * len(b_matched_unique) / len(b_unique)
-
-    q_seconds = int(q_hit.sum()) * _frame_interval(q_frames)
-    b_seconds = int(b_hit.sum()) * _frame_interval(b_frames)
-    matched_seconds = min(q_seconds, b_seconds)
+    step = max(_frame_interval(q_frames), _frame_interval(b_frames))
+    q_covered = _covered(q_frames, q_hit, step)
+    b_covered = _covered(b_frames, b_hit, step)
+    query_percent = _unique_share(q_frames, q_covered)
+    compared_percent = _unique_share(b_frames, b_covered)
+    q_seconds = int(q_covered.sum()) * _frame_interval(q_frames)
+    b_seconds = int(b_covered.sum()) * _frame_interval(b_frames)
+    overlap = min(q_seconds, b_seconds)
     matched = (
-        query_percent >= min_percent
-        or compared_percent >= min_percent
-        or matched_seconds >= min_seconds
+        query_percent >= min_percent or compared_percent >= min_percent or overlap >= min_seconds
     )
     return VideoMatch(
-        round(query_percent, 2), round(compared_percent, 2), round(matched_seconds, 3), matched
+        round(query_percent, 2), round(compared_percent, 2), round(overlap, 3), matched
     )
+
+
+def frames_found_in(
+    query: Sequence[VpdqFrame],
+    banked: Sequence[VpdqFrame],
+    pdq_threshold: int = pdq.MATCH_THRESHOLD,
+    quality_min: int = pdq.QUALITY_MIN,
+) -> list[VpdqFrame]:
+    """The query's frames that match some frame of `banked`: the part the two share."""
+    q_frames = _usable(query, quality_min)
+    b_frames = _usable(banked, quality_min)
+    if not q_frames or not b_frames:
+        return []
+    distances = np.bitwise_count(
+        _bit_matrix(q_frames)[:, None, :] ^ _bit_matrix(b_frames)[None, :, :]
+    ).sum(axis=2)
+    hits = (distances <= pdq_threshold).any(axis=1)
+    return [f for f, hit in zip(q_frames, hits, strict=True) if hit]
 
 
 @dataclass(frozen=True)

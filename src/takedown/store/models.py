@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -76,7 +77,17 @@ class ContentSignal(Base):
 
     item: Mapped[ContentItem] = relationship(back_populates="signals")
 
-    __table_args__ = (Index("ix_content_signals_signal_value", "signal", "value"),)
+    # Video features run to kilobytes, past what a PostgreSQL B-tree entry holds; they are
+    # looked up through the match index, never by value, so the index leaves them out.
+    __table_args__ = (
+        Index(
+            "ix_content_signals_signal_value",
+            "signal",
+            "value",
+            postgresql_where=text("signal <> 'vpdq'"),
+            sqlite_where=text("signal <> 'vpdq'"),
+        ),
+    )
 
 
 class Case(Base):

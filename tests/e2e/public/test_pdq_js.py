@@ -91,3 +91,54 @@ def test_pdq_js_equals_pdqhash_and_md5_js_equals_hashlib(tmp_path: Path) -> None
         assert got[name]["quality"] == want["quality"], name
         assert got[name]["md5"] == want["md5"], name
     assert expected["too_small"]["pdq"] == "0" * 64
+
+
+IMAGE_DATA_RUNNER = """
+const fs = require("fs");
+const pdq = require(process.argv[2]);
+const out = [];
+for (const v of JSON.parse(fs.readFileSync(process.argv[3]))) {
+  const data = new Uint8Array(fs.readFileSync(v.path));
+  out.push(pdq.pdqFromImageData(data, v.width, v.height).hash);
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def test_the_hash_only_page_and_the_server_agree_on_large_jpegs(tmp_path: Path) -> None:
+    """Issue 11: the page reduced large images by a whole factor and landed up to 6 bits from
+    the server. It now hashes the canvas's full pixels; the server, decoding at reduced size,
+    applies the full-size blur. Both are the reference hash within 2 bits."""
+    import io
+
+    from PIL import Image
+
+    from takedown.signals.pdq import hamming, hash_image
+    from tests.support.synthetic_media import encoded, synthetic_image
+
+    node = shutil.which("node")
+    assert node, "node is required (scripts/setup installs nodejs)"
+    listing, files = [], []
+    for n, size in enumerate([(1600, 1200), (1200, 1800), (2100, 1400)]):
+        picture = synthetic_image(400 + n, (size[0] // 2, size[1] // 2)).resize(size)
+        data = encoded(picture, "JPEG", quality=85)
+        # What a canvas gives the page: RGBA, here fully opaque.
+        rgba = Image.open(io.BytesIO(data)).convert("RGBA")
+        path = tmp_path / f"{n}.rgba"
+        path.write_bytes(rgba.tobytes())
+        listing.append({"path": str(path), "width": size[0], "height": size[1]})
+        files.append(data)
+    (tmp_path / "vectors.json").write_text(json.dumps(listing))
+    (tmp_path / "run.js").write_text(IMAGE_DATA_RUNNER)
+    done = subprocess.run(
+        [node, str(tmp_path / "run.js"), str(PDQ_JS), str(tmp_path / "vectors.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    browser = json.loads(done.stdout)
+    for data, page_hash in zip(files, browser, strict=True):
+        pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        assert page_hash == hash_pixels(pixels)[0]  # the page runs the reference
+        assert hamming(page_hash, hash_image(data).pdq) <= 2

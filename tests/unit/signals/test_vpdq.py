@@ -10,6 +10,7 @@ import pytest
 
 from takedown.signals.hashing import hash_media
 from takedown.signals.vpdq import (
+    UPLOAD_SECONDS_PER_HASH,
     VPDQ,
     VpdqFrame,
     format_frames,
@@ -17,7 +18,7 @@ from takedown.signals.vpdq import (
     match_video,
     parse_frames,
 )
-from tests.support.synthetic_media import scene_frames, video_bytes
+from tests.support.synthetic_media import panning_frames, scene_frames, video_bytes
 
 FPS = 10
 HEX_A = "a" * 64
@@ -69,7 +70,7 @@ def test_match_needs_enough_frames_in_either_direction_or_duration() -> None:
     # Three matched seconds out of a long video: neither share nor duration is enough.
     mixed = frames([HEX_A] * 3 + [HEX_B] * 20)
     result = match_video(mixed, frames([HEX_A] * 3 + ["3" * 64] * 20))
-    assert result.matched_seconds == 3.0 and not result.matched
+    assert result.overlap_s == 3.0 and not result.matched
 
 
 def test_low_quality_frames_are_ignored() -> None:
@@ -123,3 +124,37 @@ def test_video_signals_json_has_vpdq_and_digests() -> None:
     assert set(body) == {"vpdq", "md5", "sha256"}
     assert signals.kind == "video" and signals.pdq_variants == []
     assert len(parse_frames(body["vpdq"])) == 3
+
+
+@pytest.mark.slow
+def test_an_excerpt_off_the_sampling_grid_is_found_by_a_densely_sampled_side() -> None:
+    """Issue 11: one frame a second on both sides misses an excerpt half a second off grid."""
+    fps = 25
+    full = list(panning_frames(100, 20, fps))
+    sparse = hash_video(video_bytes(full, fps))
+    dense = hash_video(video_bytes(full, fps), seconds_per_hash=UPLOAD_SECONDS_PER_HASH)
+    start = int(5.5 * fps)
+    excerpt = video_bytes(full[start : start + 8 * fps], fps, size=(128, 96))
+    query = hash_video(excerpt)
+    assert not match_video(query, sparse).matched  # the miss the measurement found
+    found = match_video(query, dense)
+    assert found.matched and found.query_match_percent >= 80 and found.overlap_s >= 5
+    # Dense on the query side instead (uploads), sparse in the bank (hashes from elsewhere).
+    dense_query = hash_video(excerpt, seconds_per_hash=UPLOAD_SECONDS_PER_HASH)
+    reverse = match_video(dense_query, sparse)
+    assert reverse.matched and reverse.query_match_percent >= 80
+    assert reverse.compared_match_percent < 60  # 8 of 20 seconds: not counted four times over
+
+
+@pytest.mark.slow
+def test_a_shared_stretch_is_a_partial_match_and_a_whole_clip_is_not() -> None:
+    fps = 4
+    clip, filler, other = (list(scene_frames(s, 8, fps)) for s in (61, 62, 63))
+    banked = hash_video(video_bytes(clip, fps))
+    compilation = hash_video(video_bytes(filler + clip, fps), seconds_per_hash=0.25)
+    unrelated = hash_video(video_bytes(filler + other, fps), seconds_per_hash=0.25)
+    whole = match_video(compilation, banked)
+    assert whole.compared_found_whole and not whole.query_found_whole and whole.near_complete
+    shared = match_video(unrelated, compilation)
+    assert shared.matched and shared.overlap_s >= 5 and not shared.near_complete
+    assert shared.match_percent == max(shared.query_match_percent, shared.compared_match_percent)

@@ -179,6 +179,6 @@ def post_match(
         found = live_bank_matches(session, rt.matcher, MediaQuery.of_hash(signal, value))
     return {
         "matches": [
-            {"bank": m.entry.bank, "signal": m.signal, "distance": m.distance} for m in found
+            {"bank": m.entry.bank, "signal": m.signal, **m.closeness.as_json()} for m in found
         ]
     }

@@ -13,7 +13,7 @@ from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.deadlines import EscalationStage, escalation_stage
 from takedown.domain.vocabulary import CaseState, Category, EventType, Outcome, Policy, Priority
 from takedown.runtime import Runtime
-from takedown.services import case_log, review
+from takedown.services import case_log, possible_copies, review
 from takedown.services.access import Role
 from takedown.services.cases import get_case
 from takedown.services.errors import Invalid, ServiceError
@@ -179,6 +179,7 @@ def case_page(
                 for link in case.links
             ],
             "matches": [e.data for e in events if e.type == EventType.MATCH],
+            "possible_copies": possible_copies.proposals(session, case),
             "events": list(reversed(events)),
             "uploaders": review.uploaders(session, case),
             "unseen": review.unseen_media(session, case),

@@ -30,48 +30,11 @@
       });
   }
 
-  // The server hashes what `takedown hash` hashes: transparent pixels shown on white, and a
-  // large image first reduced by a whole factor so its shorter side is near 512 pixels
-  // (signals/pdq.py). Doing the same here keeps the two hashes of one file equal or a few bits
-  // apart (the box reduction's rounding may differ from Pillow's by one level).
-  var REDUCED_SIDE = 512;
-
-  function prepare(pixels) {
-    var w = pixels.width, h = pixels.height, src = pixels.data;
-    var rgb = new Uint8ClampedArray(w * h * 3);
-    for (var p = 0, q = 0; p < w * h; p++, q += 4) {
-      var a = src[q + 3];
-      for (var c = 0; c < 3; c++) {
-        rgb[p * 3 + c] = a === 255 ? src[q + c] : Math.round((src[q + c] * a + 255 * (255 - a)) / 255);
-      }
-    }
-    var factor = Math.floor(Math.min(w, h) / REDUCED_SIDE);
-    if (factor < 2) return { data: rgb, width: w, height: h };
-    var ow = Math.ceil(w / factor), oh = Math.ceil(h / factor);
-    var out = new Uint8ClampedArray(ow * oh * 3);
-    for (var oy = 0; oy < oh; oy++) {
-      var y0 = oy * factor, y1 = Math.min(h, y0 + factor);
-      for (var ox = 0; ox < ow; ox++) {
-        var x0 = ox * factor, x1 = Math.min(w, x0 + factor);
-        var n = (y1 - y0) * (x1 - x0);
-        for (var ch = 0; ch < 3; ch++) {
-          var sum = 0;
-          for (var y = y0; y < y1; y++) {
-            for (var x = x0; x < x1; x++) sum += rgb[(y * w + x) * 3 + ch];
-          }
-          out[(oy * ow + ox) * 3 + ch] = Math.round(sum / n);
-        }
-      }
-    }
-    return { data: out, width: ow, height: oh };
-  }
-
   function hashFile(file) {
     return file.arrayBuffer().then(function (buffer) {
       var md5 = TakedownMD5.md5(new Uint8Array(buffer));
       return decode(file).then(function (pixels) {
-        var ready = prepare(pixels);
-        var pdq = TakedownPDQ.pdqFromPixels(ready.data, ready.width, ready.height, 3);
+        var pdq = TakedownPDQ.pdqFromImageData(pixels.data, pixels.width, pixels.height);
         return { name: file.name, md5: md5, pdq: pdq.hash, quality: pdq.quality };
       }, function () {
         return { name: file.name, md5: md5, pdq: null, quality: 0, unreadable: true };

@@ -216,7 +216,26 @@
     return { hash: bitsToHex(dct64To16(buffer64)), quality: q };
   }
 
-  var api = { pdqFromPixels: pdqFromPixels, torben: torben };
+  /*
+   * Hash a canvas's RGBA pixels as the server hashes the file: transparent pixels shown on
+   * white, and every pixel at full size. The server decodes a large image at reduced size but
+   * applies the full-size blur to it (signals/pdq_kernel.py), so both give the reference hash
+   * of the full image, within a bit or two. (Reducing here, by a whole factor, left the two
+   * up to 6 bits apart on large JPEGs: the reduced image has its own blur window.)
+   */
+  function pdqFromImageData(rgba, width, height) {
+    var rgb = new Uint8ClampedArray(width * height * 3);
+    for (var p = 0, q = 0; p < width * height; p++, q += 4) {
+      var a = rgba[q + 3];
+      for (var c = 0; c < 3; c++) {
+        rgb[p * 3 + c] =
+          a === 255 ? rgba[q + c] : Math.round((rgba[q + c] * a + 255 * (255 - a)) / 255);
+      }
+    }
+    return pdqFromPixels(rgb, width, height, 3);
+  }
+
+  var api = { pdqFromPixels: pdqFromPixels, pdqFromImageData: pdqFromImageData, torben: torben };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = api;
   } else {

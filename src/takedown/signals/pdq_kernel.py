@@ -1,0 +1,148 @@
+"""PDQ as a pair of small matrix products, so a reduced decode still gives the reference hash.
+
+pdqhash blurs the luminance with two passes of a Jarosz box filter along each axis and keeps
+64x64 samples of the result. Every step is linear and separable, so the 64x64 buffer is
+`Ky @ L @ Kx.T`, where `K` (64 x axis length) depends only on the axis length. Two things
+follow:
+
+- An image decoded at reduced size (JPEG DCT scaling, a box reduction by `factor`) holds
+  block means of the full-size luminance; summing each kernel row over the blocks gives the
+  64x64 buffer of the *full-size* image from the reduced pixels, within a bit or two of
+  pdqhash on the full pixels (a reduced decode fed to pdqhash was up to 8 bits off: its blur
+  window and sample points are those of the small image, not the original's).
+- The eight dihedral variants are exact: a flipped axis is a kernel with its columns
+  reversed, a transpose is the buffer transposed. pdqhash's DCT-domain shortcut assumes the
+  blur and the sampling are symmetric, which they are not (up to 30 bits off).
+
+The DCT, median and quality steps follow pdqhashing.cpp (as static/public/pdq.js does).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]
+
+_DCT = np.array(
+    [
+        [np.sqrt(2.0 / 64) * np.cos(np.pi / 2 / 64 * (i + 1) * (2 * j + 1)) for j in range(64)]
+        for i in range(16)
+    ],
+    dtype=np.float32,
+).astype(np.float64)
+
+
+def luma(pixels: NDArray[np.uint8]) -> Floats:
+    """Luminance as pdqhash computes it from RGB."""
+    rgb = pixels.astype(np.float64)
+    out: Floats = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    return out
+
+
+def _box_rows(length: int, window: int) -> list[tuple[int, int]]:
+    """The input span [lo, hi] each output of downscaling.cpp's box1DFloat averages."""
+    half = (window + 2) // 2
+    return [(max(0, o - (window - half)), min(length - 1, o + half - 1)) for o in range(length)]
+
+
+@lru_cache(maxsize=64)
+def _full_kernel(length: int) -> Floats:
+    """64 x length: the two box passes and the decimation of one axis of `length` pixels."""
+    window = max(1, (length + 2 * 64 - 1) // (2 * 64))
+    spans = _box_rows(length, window)
+    kernel = np.zeros((64, length))
+    for k in range(64):
+        sample = int((k + 0.5) * length / 64)
+        lo, hi = spans[sample]
+        # Row `sample` of B @ B: the average over [lo, hi] of B's rows.
+        for i in range(lo, hi + 1):
+            a, b = spans[i]
+            kernel[k, a : b + 1] += 1.0 / (hi - lo + 1) / (b - a + 1)
+    kernel.setflags(write=False)
+    return kernel
+
+
+@lru_cache(maxsize=64)
+def axis_kernel(length: int, factor: int, reduced: int) -> Floats:
+    """64 x reduced: the full-size kernel of `length` pixels summed over blocks of `factor`.
+
+    The last block may be partial (or the reduced axis one longer or shorter than
+    length / factor, as decoders round); its weight goes to the reduced pixel it lands in.
+    """
+    full = _full_kernel(length)
+    if factor == 1 and reduced == length:
+        return full
+    blocks = np.minimum(np.arange(length) // factor, reduced - 1)
+    kernel = np.zeros((64, reduced))
+    np.add.at(kernel.T, blocks, full.T)
+    kernel.setflags(write=False)
+    return kernel
+
+
+@lru_cache(maxsize=64)
+def _pair(length: int, factor: int, reduced: int) -> NDArray[np.float32]:
+    """reduced x 128: an axis kernel and its mirror image, transposed, for one product."""
+    kernel = axis_kernel(length, factor, reduced)
+    pair = np.ascontiguousarray(np.concatenate([kernel, kernel[:, ::-1]]).T, dtype=np.float32)
+    pair.setflags(write=False)
+    return pair
+
+
+def _median(values: NDArray[np.float32]) -> np.float32:
+    """torben.cpp's median of 256 values: the lower middle one."""
+    return np.sort(values.ravel())[(values.size - 1) // 2]
+
+
+def _hex(dct: Floats) -> str:
+    """pdqhash's bit layout: 16 words of 16 bits, the last DCT row first."""
+    values = dct.astype(np.float32)
+    bits = values > _median(values)
+    words = (bits * (1 << np.arange(16))).sum(axis=1)
+    return "".join(f"{int(w):04x}" for w in words[::-1])
+
+
+def _quality(buffer: Floats) -> int:
+    b = buffer.astype(np.float32)
+    down = np.trunc((b[:-1, :] - b[1:, :]) * np.float32(100) / np.float32(255))
+    across = np.trunc((b[:, :-1] - b[:, 1:]) * np.float32(100) / np.float32(255))
+    total = int(np.abs(down).sum() + np.abs(across).sum())
+    return min(100, total // 90)
+
+
+def hash_buffer(buffer: Floats) -> str:
+    """The PDQ hex of a 64x64 blurred-and-sampled buffer."""
+    return _hex(_DCT @ buffer @ _DCT.T)
+
+
+def hash_luma(
+    plane: Floats, full_size: tuple[int, int], factor: int = 1
+) -> tuple[str, int, list[str]]:
+    """PDQ, quality and the eight dihedral variants (pdqhash's order) of a luminance plane.
+
+    `plane` is the image's luminance, decoded at 1/`factor` of `full_size` (width, height).
+    """
+    width, height = full_size
+    rows, cols = plane.shape
+    # The large product in single precision, as pdqhash computes: three times faster.
+    both_x = _pair(width, factor, cols)  # cols x 128: the kernel, then mirrored
+    across = plane.astype(np.float32) @ both_x
+    out = (_pair(height, factor, rows).T @ across).astype(np.float64)  # 128 x 128
+    same, mirror_x = out[:64, :64], out[:64, 64:]  # as it is; mirrored left-right
+    mirror_y, both = out[64:, :64], out[64:, 64:]  # mirrored top-bottom; half a turn
+    # np.rot90(p, 1) is p mirrored left-right then transposed; a transpose transposes the
+    # buffer, since each axis keeps its own length's kernel.
+    buffers = [
+        same,
+        mirror_x.T,  # a quarter turn
+        both,  # half a turn
+        mirror_y.T,  # three quarters
+        mirror_y,  # mirrored top-bottom
+        mirror_x,  # mirrored left-right
+        same.T,  # transposed
+        both.T,  # anti-transposed
+    ]
+    variants = [hash_buffer(b) for b in buffers]
+    return variants[0], _quality(same), variants
