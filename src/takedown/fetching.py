@@ -56,6 +56,15 @@ def _address(text: str) -> IPAddress | None:
     return address
 
 
+def in_networks(text: str, networks: str) -> bool:
+    """Whether the address `text` is in one of the CIDR ranges (or addresses) in `networks`,
+    comma or space apart; words that are not addresses or ranges match nothing."""
+    address = _address(text)
+    return address is not None and any(
+        address in network for network in FetchPolicy.parse(networks).networks
+    )
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
     """What may be fetched: public addresses, plus the hosts and networks listed."""
@@ -74,11 +83,6 @@ class FetchPolicy:
             except ValueError:
                 hosts.add(word.lower().rstrip("."))
         return cls(frozenset(hosts), tuple(networks))
-
-    def lists_address(self, text: str) -> bool:
-        """Whether the address is in a listed network (public or not: only what is listed)."""
-        address = _address(text)
-        return address is not None and any(address in network for network in self.networks)
 
     def allows_address(self, address: IPAddress) -> bool:
         if any(address in network for network in self.networks):

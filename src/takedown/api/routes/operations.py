@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from takedown.api.deps import principal, require, runtime
 from takedown.api.unavailable import RETRY_AFTER_SECONDS
-from takedown.fetching import FetchPolicy
+from takedown.fetching import in_networks
 from takedown.runtime import Runtime
 from takedown.services import health
 from takedown.services.access import Role
@@ -48,7 +48,7 @@ def metrics_reader(request: Request, rt: Runtime = Depends(runtime)) -> None:
     on the private network) or a `lead` or `admin` key may read it, nobody else (issue 10.9).
     The TCP peer decides, never X-Forwarded-For: behind a proxy, use a key."""
     peer = request.client.host if request.client else ""
-    if peer and FetchPolicy.parse(rt.settings.metrics_allow).lists_address(peer):
+    if peer and in_networks(peer, rt.settings.metrics_allow):
         return
     require(Role.LEAD, Role.ADMIN)(principal(request, rt))
 
