@@ -116,6 +116,8 @@ class EventType(StrEnum):
     MATCH = "match"
     # A burst of new reporters on one item, for a reviewer to look at the reporters first.
     REPORTERS_FLAGGED = "reporters_flagged"
+    # The platform changed an item's text after it joined the case (PATCH /v1/content/{id}).
+    CONTENT_EDITED = "content_edited"
 
 
 class WebhookType(StrEnum):
