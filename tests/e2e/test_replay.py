@@ -115,8 +115,9 @@ def test_every_update_reaches_the_victims_status_page(the_case) -> None:
         "We received your report",
         "hidden from public view",
         "breaks the rules",
-        "removed from the platform (item compilation-a)",
-        "removed from the platform (item compilation-b)",
+        # Both copies, in the reporter's words rather than the platform's ids.
+        "The content you reported was removed from the platform",
+        "A copy of the content you reported was removed from the platform",
         "account that posted it was suspended",
         "CyberTipline",
     ):

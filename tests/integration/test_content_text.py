@@ -146,3 +146,28 @@ def test_updates_need_a_platform_key_and_a_registered_item(api: Api) -> None:
     missing = api.client.patch("/v1/content/nope", json={"views": 1}, headers=api.key("platform"))
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "content_not_found")
     assert view_counts(api) == []
+
+
+def test_an_edit_after_a_report_is_recorded_and_the_preserved_text_stays(api: Api) -> None:
+    api.register_text("msg-5", MESSAGE)
+    case_id = api.report(content_id="msg-5", category="grooming", reporter_role="parent_guardian")[
+        "case_id"
+    ]
+    edited = api.client.patch(
+        "/v1/content/msg-5", json={"text": "nice weather today"}, headers=api.key("platform")
+    )
+    assert edited.status_code == 200, edited.text
+    [event] = [e for e in api.case(case_id)["events"] if e["type"] == "content_edited"]
+    assert event["data"] == {
+        "content_id": "msg-5",
+        "previous_chars": len(MESSAGE),
+        "chars": len("nice weather today"),
+        "evidence_kept": True,
+    }
+    from takedown.services.evidence import _open, record_for_item
+
+    with api.runtime.transaction() as session:
+        item = session.scalars(select(ContentItem).where(ContentItem.content_id == "msg-5")).one()
+        record = record_for_item(session, item.id)
+        assert record is not None
+        assert _open(session, record, "media").decode() == MESSAGE

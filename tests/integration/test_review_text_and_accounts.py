@@ -138,3 +138,31 @@ def test_the_case_page_of_an_account_lists_its_items_and_lets_a_lead_suspend_it(
     assert api.case(case_id)["subject_account"]["state"] == "suspended"
     page = api.client.get(done.headers["location"]).text
     assert "The account was suspended" in page
+
+
+def test_the_case_page_asks_why_when_deciding_without_the_media(api: Api, staff: None) -> None:
+    api.register("p-7", account_id="uploader")
+    case_id = api.report(content_id="p-7", reporter_role="parent_guardian", depicts_minor=True)[
+        "case_id"
+    ]
+    csrf = sign_in(api.client, "lena")
+    api.client.post(f"/staff/cases/{case_id}/claim", data={"csrf_token": csrf})
+    page = api.client.get(f"/staff/cases/{case_id}").text
+    assert "No one could see the media of p-7" in page and 'name="without_media_reason"' in page
+    form = {
+        "csrf_token": csrf,
+        "outcome": "violating",
+        "policy": "csam",
+        "reason": "a child in sexual content",
+    }
+    silent = api.client.post(f"/staff/cases/{case_id}/decision", data=form)
+    assert silent.status_code == 422 and "confirm you decide without them" in silent.text
+    assert events_of(api, case_id, "decide") == []
+    done = api.client.post(
+        f"/staff/cases/{case_id}/decision",
+        data={**form, "without_media_reason": "exact match to the NCMEC hash list"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    [event] = events_of(api, case_id, "decide")
+    assert event["data"]["without_media_reason"] == "exact match to the NCMEC hash list"

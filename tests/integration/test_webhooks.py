@@ -45,8 +45,11 @@ def test_restriction_is_delivered_signed_with_the_event_id(
         "account_id": "acct-9",
         "case_id": out["case_id"],
         "reason": body["data"]["reason"],
+        # What the platform may show the uploader (services.statement_of_reasons).
+        "statement_of_reasons": body["data"]["statement_of_reasons"],
     }
     assert body["data"]["reason"]
+    assert body["data"]["statement_of_reasons"]["action"] == "restricted"
     restrict_event = [e for e in api.case(out["case_id"])["events"] if e["type"] == "restrict"]
     assert body["id"] == restrict_event[0]["id"]
     assert body["created_at"].endswith("Z")

@@ -128,6 +128,8 @@ class EventType(StrEnum):
     # Media that shares only part of itself with the case's (a stretch of video): shown to the
     # reviewer, never acted on without one (DESIGN rule 11).
     POSSIBLE_COPY = "possible_copy"
+    # The platform changed an item's text after it joined the case (PATCH /v1/content/{id}).
+    CONTENT_EDITED = "content_edited"
 
 
 class WebhookType(StrEnum):

@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.domain.vocabulary import AccountState, ContentState
-from takedown.services import evidence, matching, measures
+from takedown.domain.vocabulary import AccountState, ContentState, EventType
+from takedown.services import case_log, evidence, matching, measures
 from takedown.services.cases import cases_waiting_for, link_item
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.restriction import restrict_item
 from takedown.store.exposure import ViewCount
-from takedown.store.models import Account, ContentItem, ContentSignal
+from takedown.store.models import Account, Case, CaseItem, ContentItem, ContentSignal
 from takedown.store.types import new_id
 
 
@@ -148,10 +148,37 @@ def update_content(
         item.views = views
         item.views_at = now
         session.add(ViewCount(item_id=item.id, views=views, observed_at=now))
-    if text is not None:
+    if text is not None and text != item.text:
+        # An abuser may edit a reported message into something harmless: each case it is in
+        # records the edit, and evidence already preserved keeps the text as it was reported.
+        for case in cases_of_item(session, item):
+            case_log.record(
+                session,
+                case,
+                EventType.CONTENT_EDITED,
+                "platform",
+                now,
+                {
+                    "content_id": item.content_id,
+                    "previous_chars": len(item.text or ""),
+                    "chars": len(text),
+                    "evidence_kept": evidence.record_for_item(session, item.id) is not None,
+                },
+            )
         item.text = text
     item.updated_at = now
     session.flush()
     if views is not None:
         measures.refresh_item_cases(session, item, now)  # exposure after the first report
     return item
+
+
+def cases_of_item(session: Session, item: ContentItem) -> list[Case]:
+    return list(
+        session.scalars(
+            select(Case)
+            .join(CaseItem, CaseItem.case_id == Case.id)
+            .where(CaseItem.item_id == item.id)
+            .order_by(Case.opened_at)
+        )
+    )

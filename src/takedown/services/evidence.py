@@ -54,6 +54,15 @@ class Unfetchable(Exception):
     """The url will never give the media (gone, refused, too large): record it and stop."""
 
 
+class Missing(Unfetchable):
+    """The url answered 404 or 410. Soon after a report this is often passing (the platform
+    hid the item on Takedown's own webhook, or has not published it yet), so the capture is
+    retried for `MISSING_GRACE` before the media are recorded as unavailable (issue 13)."""
+
+
+MISSING_GRACE = timedelta(hours=1)
+
+
 # -- asking for a copy ------------------------------------------------------------------------
 
 
@@ -133,6 +142,11 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: F
     limit = settings_of(session).evidence_fetch_max_bytes
     try:
         data, media_type = _fetch(fetcher, item.url, limit)
+    except Missing as exc:
+        if now - record.created_at < MISSING_GRACE:
+            raise FetchFailed(f"{exc}; retrying while it may still appear") from None
+        _unavailable(session, record, str(exc), now)
+        return
     except (Unfetchable, FetchRefused) as exc:
         _unavailable(session, record, str(exc), now)
         return
@@ -146,10 +160,10 @@ def _fetch(fetcher: Fetcher, url: str, limit: int) -> tuple[bytes, str | None]:
             if code in (408, 425, 429) or code >= 500:
                 raise FetchFailed(f"{url} answered {code}")
             if code >= 400:
-                raise Unfetchable(f"{url} answered {code}")
-            length = response.headers.get("content-length")
-            if length and length.isdigit() and int(length) > limit:
-                raise Unfetchable(f"{url} is {length} bytes, over the {limit}-byte limit")
+                raise (Missing if code in (404, 410) else Unfetchable)(f"{url} answered {code}")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise Unfetchable(f"{url} is {declared} bytes, over the {limit}-byte limit")
             data = bytearray()
             for chunk in response.iter_bytes():
                 data.extend(chunk)

@@ -48,6 +48,9 @@ def restrict_item(
             "account_id": item.account_id,
             "case_id": case.id,
             "reason": reason,
+            "statement_of_reasons": statement_of_reasons.statement(
+                case, "restricted", actor, now, item.content_id, item.account_id, None, reason
+            ),
         },
     )
     return True

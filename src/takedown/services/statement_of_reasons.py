@@ -1,11 +1,11 @@
 """The statement of reasons the platform shows the uploader (EU DSA Art. 17 and 20).
 
-When Takedown removes an item or suspends an account, the `content.removed` and
-`account.suspended` webhooks carry `statement_of_reasons`: what was done, on what ground, whether
-it was automated or decided by a person, and how to appeal. The platform can show it to the
-uploader as it is (`text`), or build its own words from the fields. An appeal goes to
-`POST /v1/content/{content_id}/appeal` and is decided by a senior reviewer who did not decide
-the case (services.appeals).
+When Takedown hides or removes an item or suspends an account, the `content.restricted`,
+`content.removed` and `account.suspended` webhooks carry `statement_of_reasons`: what was done,
+on what ground, whether it was automated or decided by a person, and how to appeal. The platform
+can show it to the uploader as it is (`text`), or build its own words from the fields. An
+appeal goes to `POST /v1/content/{content_id}/appeal` and is decided by a senior reviewer who
+did not decide the case (services.appeals).
 """
 
 from __future__ import annotations
@@ -56,17 +56,31 @@ def statement(
     policy: Policy | None,
     facts: str,
 ) -> dict[str, Any]:
-    """The statement for one removal (`action` "removed") or suspension ("suspended")."""
+    """The statement for one removal (`action` "removed"), hiding pending review
+    ("restricted") or suspension ("suspended")."""
     automated = _automated(actor)
-    ground, explanation = _ground(policy, facts)
-    appealable = content_id is not None
-    what = "This item was removed" if action == "removed" else "This account was suspended"
+    pending = action == "restricted"
+    if pending:
+        # Hidden before anyone decided (DESIGN rule 3): say so, and what happens next.
+        ground = "a report or an automatic match saying it may break the rules"
+        explanation = facts
+    else:
+        ground, explanation = _ground(policy, facts)
+    appealable = content_id is not None and not pending
+    what = {
+        "removed": "This item was removed",
+        "restricted": "This item was hidden from the public while a trained reviewer looks at it",
+    }.get(action, "This account was suspended")
     how = "an automatic check" if automated else "a trained reviewer"
-    appeal_words = (
-        "You can appeal this decision; a senior reviewer who did not make it will look at it again."
-        if appealable
-        else "You can ask the platform to look at this decision again."
-    )
+    if pending:
+        next_words = "No decision has been made yet; you will be told the outcome."
+    elif appealable:
+        next_words = (
+            "You can appeal this decision; a senior reviewer who did not make it will look at "
+            "it again."
+        )
+    else:
+        next_words = "You can ask the platform to look at this decision again."
     return {
         "action": action,
         "content_id": content_id,
@@ -81,9 +95,9 @@ def statement(
         "decided_by": "automated" if automated else "human",
         "decided_at": rfc3339(now),
         "appeal": {
-            "possible": True,
-            "how": appeal_words,
+            "possible": not pending,
+            "how": next_words,
             "endpoint": f"/v1/content/{content_id}/appeal" if appealable else None,
         },
-        "text": f"{what} because of {ground}. It was decided by {how}. {appeal_words}",
+        "text": f"{what} because of {ground}. It was decided by {how}. {next_words}",
     }

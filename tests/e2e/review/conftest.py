@@ -67,6 +67,7 @@ class ReviewServer:
 
 @pytest.fixture(scope="module")
 def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewServer]:
+    from takedown.services import review as review_service
     from takedown.web.staff import media
 
     workdir = tmp_path_factory.mktemp("review-serve")
@@ -82,6 +83,8 @@ def review_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewSe
         # Cheap argon2 for the test users; synthetic images for every item's media.
         patch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
         patch.setattr(media, "media_available", lambda _session, _item_id: True)
+        # The same stand-in for the decision rule on unseen media (services.review).
+        patch.setattr(review_service, "_preserved", lambda _session, _item_id: True)
         patch.setattr(
             media,
             "load_media",

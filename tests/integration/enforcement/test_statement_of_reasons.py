@@ -28,6 +28,15 @@ def test_a_human_removal_and_suspension_explain_themselves_and_how_to_appeal(
     assert decide(api, case_id, "lead-1", "lead", "violating", reason=REASON).status_code == 200
     api.runtime.worker.drain()
 
+    (hidden,) = receiver.of_type("content.restricted")
+    sor = hidden["data"]["statement_of_reasons"]
+    assert (sor["action"], sor["decided_by"], sor["appeal"]["possible"]) == (
+        "restricted",
+        "automated",
+        False,
+    )
+    assert "No decision has been made yet" in sor["text"]
+
     (removed,) = receiver.of_type("content.removed")
     sor = removed["data"]["statement_of_reasons"]
     assert sor["action"] == "removed" and sor["content_id"] == "p-1"

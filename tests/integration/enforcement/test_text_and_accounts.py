@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from takedown.clock import ManualClock
 from takedown.store.evidence_vault import EvidenceVault
 from takedown.store.filings import EvidenceRecord
 from takedown.store.models import Account
@@ -142,3 +144,41 @@ def test_a_bystander_child_safety_report_preserves_the_item_before_any_decision(
     # Captured while the platform still serves it, not at decision time (issue 13, item 4).
     record = evidence_records(api)["pic-2"]
     assert (record.status, record.source) == ("stored", "url")
+
+
+def test_a_url_that_answers_404_soon_after_the_report_is_tried_again(
+    api: Api, media: MediaHost, clock: ManualClock
+) -> None:
+    picture = synthetic_png(12)
+    url = media.base + "/m/late.png"  # not served yet: the platform hid it, or is slow
+    api.register("late-1", account_id="acct-l")
+    with api.runtime.transaction() as session:
+        from takedown.store.models import ContentItem
+
+        item = session.scalars(select(ContentItem).where(ContentItem.content_id == "late-1")).one()
+        item.url = url
+    api.report(content_id="late-1", reporter_role="parent_guardian", depicts_minor=True)
+    api.runtime.worker.drain()
+    assert evidence_records(api)["late-1"].status == "pending"
+
+    media.put("/m/late.png", picture)
+    clock.advance(timedelta(minutes=5))
+    api.runtime.worker.drain()
+    assert evidence_records(api)["late-1"].status == "stored"
+
+
+def test_a_url_still_missing_after_the_grace_period_is_recorded_unavailable(
+    api: Api, media: MediaHost, clock: ManualClock
+) -> None:
+    api.register("gone-1", account_id="acct-g")
+    with api.runtime.transaction() as session:
+        from takedown.store.models import ContentItem
+
+        item = session.scalars(select(ContentItem).where(ContentItem.content_id == "gone-1")).one()
+        item.url = media.base + "/m/gone.png"
+    api.report(content_id="gone-1", reporter_role="parent_guardian", depicts_minor=True)
+    for _ in range(20):
+        api.runtime.worker.drain()
+        clock.advance(timedelta(minutes=10))
+    record = evidence_records(api)["gone-1"]
+    assert record.status == "unavailable" and "404" in (record.last_error or "")

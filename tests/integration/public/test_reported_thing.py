@@ -71,6 +71,9 @@ def test_an_account_is_reported_from_its_profile_link(api: Api) -> None:
         statement="messages kids from this account",
     )
     assert sent.status_code == 303, sent.text
+    confirmation = text_of(api.client.get(sent.headers["location"]).text)
+    assert "look at the account and what it posts" in confirmation
+    assert "We have not found this content" not in confirmation
     token = sent.headers["location"].rsplit("/", 1)[1]
     case = api.case(api.status(token)["case_id"])
     assert case["subject_account_id"] == "acct-42"
