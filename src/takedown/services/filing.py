@@ -262,6 +262,8 @@ def build_file_details(
         additional_info=(
             f"Platform content id {item.content_id}, uploaded by account {item.account_id} "
             f"on {rfc3339(item.created_at)}."
+            # The words posted with the file (a caption) are part of what was reported.
+            + (f" Text posted with it: {item.text[:4000]}" if item.text else "")
         ),
     )
 

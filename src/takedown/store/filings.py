@@ -59,7 +59,9 @@ class Filing(Base):
 
     `status`: `pending` (not yet accepted by submit), `submitted` (NCMEC gave a report id; files
     may be in progress), `accepted` (finished), `failed` (gave up after the retry window),
-    `invalid` (the report did not pass validation; a person must fix the data).
+    `invalid` (the report did not pass validation, ours or NCMEC's; a person must fix the data).
+    `last_error`: JSON `{"reason", "fix", "ncmec_response_code", "request_id"}`
+    (services.filing.problem_of reads it, and plain text written before).
     """
 
     __tablename__ = "filings"

@@ -5,6 +5,7 @@ retried once fixed."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from takedown.clock import ManualClock
 from takedown.config import Settings
 from takedown.cybertipline.report import INCIDENT_CHILD_SEX_TRAFFICKING, INCIDENT_ONLINE_ENTICEMENT
 from takedown.cybertipline.schema import xsd_problems
@@ -213,3 +215,33 @@ def test_the_legal_page_shows_the_reason_and_fix_and_its_button_retries(
     page = legal.get("/staff/legal").text
     assert "filing-accepted" in page
     assert "TAKEDOWN_NCMEC_REPORTER_EMAIL" not in page
+
+
+def test_a_report_ncmec_deleted_unfinished_is_submitted_afresh(
+    api: Api, settings: Settings, clock: ManualClock
+) -> None:
+    """NCMEC deletes an unfinished report after 24 hours; the filing must not stay stuck on it."""
+    tipline = FakeCyberTipline(clock=clock.now)
+    try:
+        sessions = api.runtime.sessions
+        info = dict(sessions.kw["info"])
+        moved = replace(settings, ncmec_url=tipline.url)
+        sessions.configure(info={**info, SETTINGS: moved})
+        tipline.fail_steps = {"finish": 1}  # NCMEC is down right after the report was opened
+        case_id = text_case(api)
+        decide(api, case_id, "violating", "grooming")
+        api.runtime.worker.drain()
+        first = filing_of(api, case_id)
+        assert first["status"] == "submitted" and first["ncmec_report_id"]
+
+        clock.advance(timedelta(hours=25))
+        api.runtime.worker.drain()  # 5001: the open report is gone
+        clock.advance(timedelta(hours=1))
+        api.runtime.worker.drain()  # submitted afresh, finished
+        [filed] = tipline.finished_reports()
+        filing = filing_of(api, case_id)
+        assert filing["status"] == "accepted"
+        assert filing["ncmec_report_id"] == filed.report_id != first["ncmec_report_id"]
+        assert tipline.requests.count("submit") == 2
+    finally:
+        tipline.close()
