@@ -75,6 +75,10 @@ class Settings:
     # Oversight (issue 14): the most media reveals one reviewer may make in a UTC day, as a
     # wellness limit (0: no limit); leads and admins change it on /staff/dashboard.
     reveal_daily_cap: int = 100
+    # The EU DSA Transparency Database's API (https://transparency.dsa.ec.europa.eu): when a
+    # URL is set, every statement of reasons is submitted there in batches through the outbox.
+    dsa_api_url: str = ""
+    dsa_api_token: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -123,6 +127,8 @@ class Settings:
             ncmec_reporter_name=_env("NCMEC_REPORTER_NAME", "Trust and Safety"),
             ncmec_reporter_email=_env("NCMEC_REPORTER_EMAIL", ""),
             reveal_daily_cap=int(_env("REVEAL_DAILY_CAP", "100")),
+            dsa_api_url=_env("DSA_API_URL", ""),
+            dsa_api_token=_env("DSA_API_TOKEN", ""),
         )
 
     def resolved(self) -> Settings:

@@ -21,6 +21,7 @@ from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.vocabulary import Priority
 from takedown.outbox.enforcement import register_enforcement
 from takedown.outbox.notifications import register_notifications
+from takedown.outbox.transparency import register_dsa_submission
 from takedown.outbox.worker import RetryPolicy, Worker
 from takedown.services import installation, matching
 from takedown.services.banks import BANK_SCAN
@@ -68,6 +69,7 @@ class Runtime:
         )
         register_enforcement(worker, sessions, settings)
         register_notifications(worker, settings)
+        register_dsa_submission(worker, settings)
         # This process's replica of the match index, filled now and following the database.
         matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
         matching.attach(sessions, matcher, deadlines)

@@ -27,7 +27,7 @@ from takedown.domain import case_projection, on_call
 from takedown.domain.case_projection import CaseFields
 from takedown.domain.vocabulary import EventType, WebhookType
 from takedown.outbox.queue import enqueue
-from takedown.services import measures
+from takedown.services import dsa_submission, measures
 from takedown.store.models import Case, CaseEvent, Webhook
 from takedown.store.types import new_id
 
@@ -100,8 +100,10 @@ def record(
     session.flush()
     if type in REPORTER_VISIBLE:
         _queue_update_emails(session, case, event)
-    # The case's measures are a projection of its events too (issue 14).
+    # The case's measures are a projection of its events too (issue 14), and a restrictive
+    # decision owes a statement of reasons to the EU's database when that is configured.
     measures.refresh(session, case, at)
+    dsa_submission.queue_statement(session, event)
     return event
 
 

@@ -124,35 +124,39 @@ def _media_of(item: ContentItem) -> str | None:
     return "video" if "vpdq" in names else "image" if "pdq" in names else None
 
 
+def decision_of(session: Session, event: CaseEvent) -> RestrictiveDecision | None:
+    """The restrictive decision a case event records, or None for any other event."""
+    kind = _restriction(event)
+    if kind is None:
+        return None
+    case = session.get(Case, event.case_id)
+    assert case is not None
+    data = event.data or {}
+    if kind is Restriction.ACCOUNT_SUSPENDED:
+        items = [ln.item for ln in case.links if ln.item.account_id == data.get("account_id")]
+    else:
+        items = [ln.item for ln in case.links if ln.item.content_id == data.get("content_id")]
+    first = min(case.reports, key=lambda r: r.created_at, default=None)
+    role = first.reporter_role if first else BANK_MATCH
+    return RestrictiveDecision(
+        puid=event.id,
+        restriction=kind,
+        policy=_policy(event, case),
+        by_person=is_human(event.actor),
+        detected_by_match=role == BANK_MATCH,
+        first_reporter_role=role,
+        applied_at=event.at,
+        content_created_at=min((i.created_at for i in items), default=case.opened_at),
+        media_types=[_media_of(i) for i in items],
+    )
+
+
 def restrictive_decisions(session: Session, period: Period) -> list[RestrictiveDecision]:
-    out: list[RestrictiveDecision] = []
-    for event in _events(session, period, EventType.RESTRICT, EventType.ACTION):
-        kind = _restriction(event)
-        if kind is None:
-            continue
-        case = session.get(Case, event.case_id)
-        assert case is not None
-        data = event.data or {}
-        if kind is Restriction.ACCOUNT_SUSPENDED:
-            items = [ln.item for ln in case.links if ln.item.account_id == data.get("account_id")]
-        else:
-            items = [ln.item for ln in case.links if ln.item.content_id == data.get("content_id")]
-        first = min(case.reports, key=lambda r: r.created_at, default=None)
-        role = first.reporter_role if first else BANK_MATCH
-        out.append(
-            RestrictiveDecision(
-                puid=event.id,
-                restriction=kind,
-                policy=_policy(event, case),
-                by_person=is_human(event.actor),
-                detected_by_match=role == BANK_MATCH,
-                first_reporter_role=role,
-                applied_at=event.at,
-                content_created_at=min((i.created_at for i in items), default=case.opened_at),
-                media_types=[_media_of(i) for i in items],
-            )
-        )
-    return out
+    found = (
+        decision_of(session, e)
+        for e in _events(session, period, EventType.RESTRICT, EventType.ACTION)
+    )
+    return [d for d in found if d is not None]
 
 
 def statements(session: Session, period: Period) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Tables for oversight: each case's measures and the settings leads change from the
-dashboard (the reviewers' daily reveal cap). View counts are `store.exposure`'s.
+dashboard (the reviewers' daily reveal cap), and statements of reasons on their way to the
+EU's Transparency Database. View counts are `store.exposure`'s.
 
 `case_measures` is a projection like the case row: `services.measures` recomputes it from the
 case's events whenever one is recorded, so it can always be rebuilt from the history.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.models import Base
@@ -45,3 +46,18 @@ class OversightSetting(Base):
     value: Mapped[Any] = mapped_column(JSON)
     changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DsaSubmission(Base):
+    """A statement of reasons queued for the EU's Transparency Database, by its `puid` (the
+    id of the case event that recorded the decision). `status`: `pending`, `submitted`."""
+
+    __tablename__ = "dsa_submissions"
+    puid: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (Index("ix_dsa_submissions_status_created", "status", "created_at"),)

@@ -7,8 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from takedown.clock import ManualClock
+from takedown.store.oversight import DsaSubmission
 from tests.support.banks import add_hashes, make_bank, png, uploaded
 from tests.support.dsa_rules import ENUMERATIONS, REFERENCE, problems
 from tests.support.factories import Api
@@ -102,6 +104,8 @@ def test_csam_removal_and_account_suspension(api: Api, clock: ManualClock) -> No
         "AUTOMATED_DECISION_NOT_AUTOMATED",
     ]
     assert len({s["puid"] for s in found}) == 3
+    with api.runtime.transaction() as session:  # no database configured: nothing queued
+        assert session.scalars(select(DsaSubmission)).first() is None
 
 
 def test_automated_bank_block(api: Api) -> None:

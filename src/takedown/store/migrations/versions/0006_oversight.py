@@ -1,4 +1,4 @@
-"""oversight: case measures, oversight settings
+"""oversight: case measures, oversight settings, DSA statement submissions
 
 Revision ID: 0006_oversight
 Revises: 0005_bank_hash_case
@@ -46,9 +46,25 @@ def upgrade() -> None:
         sa.Column("changed_at", takedown.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    op.create_table(
+        "dsa_submissions",
+        sa.Column("puid", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", takedown.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", takedown.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
+        sa.PrimaryKeyConstraint("puid"),
+    )
+    op.create_index(
+        "ix_dsa_submissions_status_created", "dsa_submissions", ["status", "created_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_dsa_submissions_status_created", table_name="dsa_submissions")
+    op.drop_table("dsa_submissions")
     op.drop_table("oversight_settings")
     op.drop_index("ix_case_measures_first_report_at", table_name="case_measures")
     op.drop_table("case_measures")
