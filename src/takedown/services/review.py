@@ -22,6 +22,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Policy
 from takedown.services import case_log
@@ -396,11 +397,13 @@ def decide(
         at=now,
     )
     session.add(decision)
-    case.state = transition(
-        state, CaseState.DECIDED if final else CaseState.PENDING_SECOND_REVIEW
-    ).value
+    decided: CaseFields = {
+        "state": transition(
+            state, CaseState.DECIDED if final else CaseState.PENDING_SECOND_REVIEW
+        ).value
+    }
     if final:
-        case.decided_at = now
+        decided["decided_at"] = now
     if appeal is not None:
         appeal.resolved_at = now
     data: dict[str, Any] = {
@@ -417,7 +420,7 @@ def decide(
         data["agrees_with_first"] = first.outcome == outcome.value
     if appeal is not None:
         data["appeal_id"] = appeal.id
-    case_log.record(session, case, EventType.DECIDE, who.name, now, data)
+    case_log.record(session, case, EventType.DECIDE, who.name, now, data, decided)
     if final:
         apply_final_decision(session, case, outcome, policy, who.name, now)
     release(session, case.id, who, now, "decided")
