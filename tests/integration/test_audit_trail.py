@@ -271,3 +271,40 @@ def test_upgrading_chains_the_events_stored_before_the_trail(tmp_path: Path) -> 
             assert [b.event_id for b in verify(session).breaks or []] == ["evt_old2"]
     finally:
         engine.dispose()
+
+
+def test_logins_failed_logins_and_settings_are_in_the_audit_log(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+
+    from takedown.services import access
+    from tests.support.staff_web import hidden, sign_in
+
+    monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    staff_user(api, "rita", "reviewer")
+    browser = TestClient(api.client.app)
+    form = browser.get("/staff/login")
+    wrong = browser.post(
+        "/staff/login",
+        data={
+            "name": "rita",
+            "password": "not her password",
+            "login_token": hidden(form.text, "login_token"),
+        },
+    )
+    assert wrong.status_code == 401
+    csrf = sign_in(browser, "rita")
+    saved = browser.post("/staff/settings", data={"blur_px": "30", "csrf_token": csrf})
+    assert saved.status_code == 200
+    with api.runtime.transaction() as session:
+        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+    trail = [(e.action, e.actor, e.target) for e in entries]
+    assert trail[-3:] == [
+        ("login.failed", "rita", "rita"),
+        ("login.succeeded", "rita", "rita"),
+        ("settings.changed", "rita", "rita"),
+    ]
+    assert "not her password" not in str([e.data for e in entries])
+    assert entries[-1].data == {"blur_px": 30, "greyscale": False}
