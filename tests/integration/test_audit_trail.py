@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from takedown.cli.main import app
@@ -231,3 +233,78 @@ def test_deleting_the_newest_staff_action_is_named(api: Api, database_url: str) 
     code, output = run_verify(database_url)
     assert code == 1
     assert "audit log: audit entry #2: is missing (deleted)" in output
+
+
+def test_upgrading_chains_the_events_stored_before_the_trail(tmp_path: Path) -> None:
+    """A database from before migration 0006 comes out with every old event chained."""
+    from takedown.store.database import make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(engine, "0005_bank_hash_case")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO cases (id, priority, state, category, child_safety, "
+                    "restrict_required, opened_at, deadline_started_at, deadline_at, updated_at) "
+                    "VALUES ('case_old', 'P1', 'open', 'harassment', 0, 0, '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00', '2026-01-02 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            for seq, kind in enumerate(["report", "content_linked", "restrict"], start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO case_events (id, case_id, seq, type, actor, at, data) "
+                        "VALUES (:id, 'case_old', :seq, :type, 'system', "
+                        "'2026-01-01 00:00:0' || :seq, :data)"
+                    ),
+                    {"id": f"evt_old{seq}", "seq": seq, "type": kind, "data": '{"n": 1}'},
+                )
+        upgrade(engine)
+        with Session(engine) as session:
+            report = verify(session)
+            assert report.intact, [b.describe() for b in report.breaks or []]
+            assert (report.cases, report.events, report.rebuilt) == (1, 3, 0)
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE case_events SET type = 'decide' WHERE id = 'evt_old2'"))
+        with Session(engine) as session:
+            assert [b.event_id for b in verify(session).breaks or []] == ["evt_old2"]
+    finally:
+        engine.dispose()
+
+
+def test_logins_failed_logins_and_settings_are_in_the_audit_log(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+
+    from takedown.services import access
+    from tests.support.staff_web import hidden, sign_in
+
+    monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    staff_user(api, "rita", "reviewer")
+    browser = TestClient(api.client.app)
+    form = browser.get("/staff/login")
+    wrong = browser.post(
+        "/staff/login",
+        data={
+            "name": "rita",
+            "password": "not her password",
+            "login_token": hidden(form.text, "login_token"),
+        },
+    )
+    assert wrong.status_code == 401
+    csrf = sign_in(browser, "rita")
+    saved = browser.post("/staff/settings", data={"blur_px": "30", "csrf_token": csrf})
+    assert saved.status_code == 200
+    with api.runtime.transaction() as session:
+        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+    trail = [(e.action, e.actor, e.target) for e in entries]
+    assert trail[-3:] == [
+        ("login.failed", "rita", "rita"),
+        ("login.succeeded", "rita", "rita"),
+        ("settings.changed", "rita", "rita"),
+    ]
+    assert "not her password" not in str([e.data for e in entries])
+    assert entries[-1].data == {"blur_px": 30, "greyscale": False}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import transition
 from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Priority
@@ -110,12 +111,15 @@ def _open(
         created_at=now,
     )
     session.add(appeal)
-    case.state = transition(CaseState(case.state), CaseState.APPEALED).value
     # A new decision deadline from now: the appeal is a new piece of work with its own clock.
-    case.deadline_started_at = now
-    case.deadline_at = deadlines.deadline(Priority(case.priority), now)
-    case.escalated_at = None
-    case.breached_at = None
+    due = deadlines.deadline(Priority(case.priority), now)
+    reopened: CaseFields = {
+        "state": transition(CaseState(case.state), CaseState.APPEALED).value,
+        "deadline_started_at": now,
+        "deadline_at": due,
+        "escalated_at": None,
+        "breached_at": None,
+    }
     session.flush()
     case_log.record(
         session,
@@ -131,7 +135,8 @@ def _open(
             "decided_by": against.decided_by,
             "statement": statement,
             "content_id": content_id,
-            "deadline_at": rfc3339(case.deadline_at),
+            "deadline_at": rfc3339(due),
         },
+        reopened,
     )
     return appeal

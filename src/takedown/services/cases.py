@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.deadlines import DeadlinePolicy, tightened_deadline
 from takedown.domain.triage import Triage, case_priority
@@ -97,12 +98,14 @@ def reopen_if_settled(session: Session, case: Case, now: datetime, policy: Deadl
         return
     if all(link.item.state == ContentState.REMOVED for link in case.links) and case.links:
         return
-    case.state = transition(CaseState(case.state), CaseState.OPEN).value
-    case.deadline_started_at = now
-    case.deadline_at = policy.deadline(Priority(case.priority), now)
-    case.escalated_at = None
-    case.breached_at = None
-    case_log.record(session, case, EventType.PRIORITY, SYSTEM, now, {"reopened": True})
+    reopened: CaseFields = {
+        "state": transition(CaseState(case.state), CaseState.OPEN).value,
+        "deadline_started_at": now,
+        "deadline_at": policy.deadline(Priority(case.priority), now),
+        "escalated_at": None,
+        "breached_at": None,
+    }
+    case_log.record(session, case, EventType.PRIORITY, SYSTEM, now, {"reopened": True}, reopened)
 
 
 def reprioritise(session: Session, case: Case, now: datetime, policy: DeadlinePolicy) -> None:
@@ -114,10 +117,7 @@ def reprioritise(session: Session, case: Case, now: datetime, policy: DeadlinePo
     old = Priority(case.priority)
     if new.rank >= old.rank:
         return
-    case.priority = new.value
-    case.deadline_started_at, case.deadline_at = tightened_deadline(
-        case.deadline_started_at, case.deadline_at, new, now, policy
-    )
+    started, due = tightened_deadline(case.deadline_started_at, case.deadline_at, new, now, policy)
     case_log.record(
         session,
         case,
@@ -128,8 +128,9 @@ def reprioritise(session: Session, case: Case, now: datetime, policy: DeadlinePo
             "from": old.value,
             "to": new.value,
             "distinct_reporters": distinct,
-            "deadline_at": rfc3339(case.deadline_at),
+            "deadline_at": rfc3339(due),
         },
+        {"priority": new.value, "deadline_started_at": started, "deadline_at": due},
     )
 
 

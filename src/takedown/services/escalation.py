@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.deadlines import EscalationStage, escalation_stage
 from takedown.domain.vocabulary import CaseState, EventType
@@ -36,7 +37,6 @@ def sweep(session: Session, now: datetime) -> int:
             _escalate(session, case, now, "halfway", "leads")
             changed += 1
         if stage is EscalationStage.BREACHED:
-            case.breached_at = now
             event = case_log.record(
                 session,
                 case,
@@ -44,6 +44,7 @@ def sweep(session: Session, now: datetime) -> int:
                 SWEEPER,
                 now,
                 {"deadline_at": rfc3339(case.deadline_at), "raised_to": "admins"},
+                changes={"breached_at": now},
             )
             deadline = rfc3339(case.deadline_at)
             case_log.announce_escalation(session, event, case, "breached", deadline)
@@ -54,9 +55,9 @@ def sweep(session: Session, now: datetime) -> int:
 
 
 def _escalate(session: Session, case: Case, now: datetime, why: str, to: str) -> None:
-    case.escalated_at = now
+    changes: CaseFields = {"escalated_at": now}
     if case.state == CaseState.OPEN:
-        case.state = transition(CaseState.OPEN, CaseState.ESCALATED).value
+        changes["state"] = transition(CaseState.OPEN, CaseState.ESCALATED).value
     event = case_log.record(
         session,
         case,
@@ -64,5 +65,6 @@ def _escalate(session: Session, case: Case, now: datetime, why: str, to: str) ->
         SWEEPER,
         now,
         {"reason": why, "raised_to": to, "deadline_at": rfc3339(case.deadline_at)},
+        changes,
     )
     case_log.announce_escalation(session, event, case, why, rfc3339(case.deadline_at))

@@ -22,6 +22,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Policy
 from takedown.services import case_log, evidence, wellness
@@ -410,11 +411,13 @@ def decide(
         at=now,
     )
     session.add(decision)
-    case.state = transition(
-        state, CaseState.DECIDED if final else CaseState.PENDING_SECOND_REVIEW
-    ).value
+    decided: CaseFields = {
+        "state": transition(
+            state, CaseState.DECIDED if final else CaseState.PENDING_SECOND_REVIEW
+        ).value
+    }
     if final:
-        case.decided_at = now
+        decided["decided_at"] = now
     if appeal is not None:
         appeal.resolved_at = now
     data: dict[str, Any] = {
@@ -434,7 +437,7 @@ def decide(
     if unseen:
         data["decided_without_media"] = unseen
         data["without_media_reason"] = without_media_reason
-    case_log.record(session, case, EventType.DECIDE, who.name, now, data)
+    case_log.record(session, case, EventType.DECIDE, who.name, now, data, decided)
     if final:
         apply_final_decision(session, case, outcome, policy, who.name, now)
     release(session, case.id, who, now, "decided")

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
+from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import transition
 from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.take_it_down import ClockStage, clock_stage
@@ -73,20 +74,29 @@ def sweep_removal_clocks(session: Session, now: datetime) -> int:
         if stage is ClockStage.RUNNING:
             continue
         if case.removal_escalated_at is None:
-            case.removal_escalated_at = now
+            escalated: CaseFields = {"removal_escalated_at": now}
             if case.state == CaseState.OPEN:
-                case.state = transition(CaseState.OPEN, CaseState.ESCALATED).value
-            _raise(session, case, now, EventType.ESCALATE, "take_it_down_halfway", "leads, admins")
+                escalated["state"] = transition(CaseState.OPEN, CaseState.ESCALATED).value
+            why, to = "take_it_down_halfway", "leads, admins"
+            _raise(session, case, now, EventType.ESCALATE, why, to, escalated)
             changed += 1
         if stage is ClockStage.BREACHED:
-            case.removal_breached_at = now
-            _raise(session, case, now, EventType.BREACH, "take_it_down_breached", "admins")
+            breached: CaseFields = {"removal_breached_at": now}
+            _raise(
+                session, case, now, EventType.BREACH, "take_it_down_breached", "admins", breached
+            )
             changed += 1
     return changed
 
 
 def _raise(
-    session: Session, case: Case, now: datetime, type: EventType, reason: str, to: str
+    session: Session,
+    case: Case,
+    now: datetime,
+    type: EventType,
+    reason: str,
+    to: str,
+    changes: CaseFields,
 ) -> None:
     due = rfc3339(case.removal_due_at) if case.removal_due_at else None
     event = case_log.record(
@@ -96,6 +106,7 @@ def _raise(
         SWEEPER,
         now,
         {"clock": "take_it_down", "reason": reason, "raised_to": to, "removal_due_at": due},
+        changes,
     )
     case_log.announce_escalation(session, event, case, reason, due)
 
