@@ -102,9 +102,12 @@ def open_image(data: bytes, limits: MediaLimits) -> Image.Image:
 
 
 def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
-    """Decode at reduced size: JPEG by DCT scaling (draft), others by a box reduction.
+    """Decode, a large JPEG at reduced size by DCT scaling (draft): decoding is most of the
+    cost, and a JPEG's DCT gives a reduced image almost for free.
 
-    Returns the RGB image and the factor it was reduced by (1 when it was not).
+    Returns the RGB image and the factor it was reduced by (1 when it was not). Other formats
+    are decoded whole anyway, so they are hashed whole: exactly the reference hash, even for
+    patterns that a reduction would alias.
     """
     full_width = image.size[0]
     if image.format == "JPEG":
@@ -116,11 +119,6 @@ def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
         raise corrupt(str(exc) or type(exc).__name__) from None
     # DCT scaling is by 1/2, 1/4 or 1/8, its output rounded up: the ratio rounds to the scale.
     scale = max(1, round(full_width / image.size[0]))
-    factor = min(image.size) // REDUCED_SIDE
-    if factor >= 2:
-        image = image.reduce(factor)
-    else:
-        factor = 1
     if image.mode != "RGB":
         if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
             # Transparent pixels show as the page behind them; white is what most viewers use.
@@ -129,7 +127,7 @@ def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
             image = Image.alpha_composite(background, rgba).convert("RGB")
         else:
             image = image.convert("RGB")
-    return image, scale * factor
+    return image, scale
 
 
 def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
