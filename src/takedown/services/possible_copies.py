@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import EventType
 from takedown.services import case_log
 from takedown.services.cases import SYSTEM, link_item
-from takedown.services.errors import NotFound
+from takedown.services.errors import Conflict, NotFound
 from takedown.services.restriction import restrict_item
 from takedown.store.models import Case, ContentItem
 
@@ -64,6 +65,8 @@ def confirm_copy(
 ) -> ContentItem:
     """A reviewer judges a possible copy a real one: it joins the case and is hidden with it
     when the case hides content; deciding the case then acts on it like on any copy."""
+    if case.state not in AWAITING_DECISION:
+        raise Conflict(f"case {case.id} is {case.state}: copies are linked before the decision")
     for proposal in proposals(session, case):
         if proposal.get("content_id") == content_id:
             item = session.get(ContentItem, str(proposal["item_id"]))

@@ -13,9 +13,7 @@ import json
 import numpy as np
 from sqlalchemy import select
 
-from takedown.services.cases import get_case
 from takedown.services.enforcement import INTERNAL_CSAM_BANK
-from takedown.services.possible_copies import confirm_copy
 from takedown.signals.hashing import hash_media
 from takedown.signals.vpdq import format_frames
 from takedown.store.banks import Bank, BankHash
@@ -107,11 +105,20 @@ def test_a_reviewer_can_link_a_possible_copy_and_then_it_goes_with_the_case(api:
     assert content_state(api, "shares-filler") == "visible"
     assert [p["content_id"] for p in api.case(case_id)["possible_copies"]] == ["shares-filler"]
 
-    with api.runtime.transaction() as session:
-        confirm_copy(
-            session, get_case(session, case_id), "shares-filler", "lead-1", api.runtime.clock.now()
-        )
+    link = f"/v1/cases/{case_id}/possible-copies/shares-filler/link"
+    unknown = api.client.post(
+        f"/v1/cases/{case_id}/possible-copies/compilation/link", headers=api.key("lead", "lead-1")
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    assert api.client.post(link, headers=api.key("platform")).status_code == 403
+    assert content_state(api, "shares-filler") == "visible"  # refused requests changed nothing
+
+    linked = api.client.post(link, headers=api.key("lead", "lead-1"))
+    assert linked.status_code == 200, linked.text
+    assert "shares-filler" in linked.json()["content_ids"]
     assert content_state(api, "shares-filler") == "restricted"
     assert api.case(case_id)["possible_copies"] == []
     decide(api, case_id, "violating", "csam")
     assert content_state(api, "shares-filler") == "removed"
+    late = api.client.post(link, headers=api.key("lead", "lead-1"))
+    assert late.status_code == 409 and late.json()["error"]["code"] == "conflict"

@@ -12,8 +12,9 @@ from takedown.api.schemas import EventOut
 from takedown.domain.vocabulary import CaseState, Category, Priority
 from takedown.runtime import Runtime
 from takedown.services import case_log
-from takedown.services.access import Principal
+from takedown.services.access import Principal, Role
 from takedown.services.cases import get_case, queue
+from takedown.services.possible_copies import confirm_copy
 
 router = APIRouter(tags=["staff"])
 
@@ -55,3 +56,19 @@ def case_events(
     with rt.transaction() as session:
         get_case(session, case_id)
         return [event_json(e) for e in case_log.history(session, case_id)]
+
+
+@router.post("/v1/cases/{case_id}/possible-copies/{content_id}/link")
+def link_possible_copy(
+    case_id: str,
+    content_id: str,
+    who: Principal = Depends(require(Role.REVIEWER, Role.LEAD, Role.ADMIN)),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    """A reviewer links a possible copy (a partial video match) to the case: from then on it
+    is hidden with the case and acted on by its decision. 404 if the case shows no such
+    possible copy; 409 once the case is decided."""
+    with rt.transaction() as session:
+        case = get_case(session, case_id)
+        confirm_copy(session, case, content_id, who.name, rt.clock.now())
+        return case_detail(session, case)
