@@ -34,11 +34,10 @@ from takedown.services.installation import settings_of
 from takedown.services.match_index import MediaQuery
 from takedown.services.matching import live_bank_matches, refreshed, scan_for_copies
 from takedown.services.restriction import remove_item
+from takedown.signals import exact_signals
 from takedown.signals.vpdq import VpdqFrame, format_frames, frames_found_in
 from takedown.store.banks import Bank
 from takedown.store.models import Account, Case, CaseEvent, CaseItem, ContentItem, ContentSignal
-
-EXACT_SIGNALS = ("md5", "sha256")
 
 
 def apply_final_decision(
@@ -86,14 +85,14 @@ def exact_copies(session: Session, case: Case) -> list[ContentItem]:
         (s.signal, s.value)
         for link in case.links
         for s in link.item.signals
-        if s.signal in EXACT_SIGNALS
+        if s.signal in exact_signals()
     }
     if not wanted:
         return []
     linked = {link.item_id for link in case.links}
     conditions = [
         and_(ContentSignal.signal == name, ContentSignal.value.in_(values))
-        for name in EXACT_SIGNALS
+        for name in exact_signals()
         if (values := sorted(v for s, v in wanted if s == name))
     ]
     found = session.scalars(

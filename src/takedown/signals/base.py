@@ -43,6 +43,11 @@ class SignalType(Protocol):
         """
         ...
 
+    def acts_alone(self, quality: int | None) -> bool:
+        """Whether a value of this quality may be acted on by itself (PDQ's quality floor);
+        a value below it is stored but never matched alone (API.md)."""
+        ...
+
 
 def normalise_hex(value: object, length: int, name: str) -> str:
     """Lower-case hex of exactly `length` characters, or ValueError naming the signal."""
