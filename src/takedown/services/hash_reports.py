@@ -16,7 +16,7 @@ from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import triage_report
 from takedown.services.banks import HashEntry, add_hashes, ensure_bank
 from takedown.services.match_index import MediaQuery, StoredMatch
-from takedown.services.matching import join_case, refreshed
+from takedown.services.matching import join_case, propose_copy, refreshed
 from takedown.services.reports import ReportInput, ReportReceipt, file_report
 from takedown.store.models import ContentItem
 
@@ -30,7 +30,11 @@ def file_hash_report(
     policy: DeadlinePolicy,
 ) -> tuple[ReportReceipt, list[ContentItem]]:
     """File the report about the nearest matching item and join every other match to its
-    case, hidden with it when the case hides content. Returns the receipt and the matches."""
+    case, hidden with it when the case hides content. Returns the receipt and the matches.
+
+    A stored video sharing only a stretch with a reported one is shown on the case as a
+    possible copy, not joined (DESIGN rule 11); it is not among the matches returned.
+    """
     matcher = refreshed(session)
     best: dict[str, StoredMatch] = {}
     for entry in hashes:
@@ -41,7 +45,8 @@ def file_hash_report(
             ):
                 best[match.item_id] = match
     ordered = sorted(best.values(), key=lambda m: (m.closeness.rank, m.item_id))
-    found = [(m, item) for m in ordered if (item := session.get(ContentItem, m.item_id))]
+    stored = [(m, item) for m in ordered if (item := session.get(ContentItem, m.item_id))]
+    found = [(m, item) for m, item in stored if not m.closeness.partial]
     first = found[0][1] if found else None
     receipt = file_report(
         session,
@@ -53,6 +58,9 @@ def file_hash_report(
     for match, item in found[1:]:
         reason = f"hash report: {match.signal} {match.closeness.describe()}"
         join_case(session, receipt.case, item, reason, now)
+    for match, item in stored:
+        if match.closeness.partial:
+            propose_copy(session, receipt.case, item, match, now)
     keep_for_future_uploads(session, hashes, data, receipt, now)
     return receipt, [item for _, item in found]
 

@@ -122,3 +122,28 @@ def test_a_reviewer_can_link_a_possible_copy_and_then_it_goes_with_the_case(api:
     assert content_state(api, "shares-filler") == "removed"
     late = api.client.post(link, headers=api.key("lead", "lead-1"))
     assert late.status_code == 409 and late.json()["error"]["code"] == "conflict"
+
+
+def test_a_hash_report_of_a_compilation_proposes_a_video_sharing_its_filler(api: Api) -> None:
+    """A guardian reports a compilation by its vPDQ: the stored video that shares only the
+    filler is shown on the case, not hidden or linked."""
+    clip, filler, other = footage(81), footage(82), footage(83)
+    post_video(api, "shares-filler", "acct-innocent", filler + other)
+    reported = hash_media(video_bytes(filler + clip, FPS)).vpdq
+    assert reported is not None
+    response = api.client.post(
+        "/v1/hash-reports",
+        json={
+            "hashes": [{"signal": "vpdq", "value": format_frames(reported)}],
+            "category": "child_sexual_exploitation",
+            "reporter_role": "parent_guardian",
+            "depicts_minor": True,
+        },
+    )
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert out["matched_content_ids"] == []
+    assert content_state(api, "shares-filler") == "visible"
+    case = api.case(out["case_id"])
+    assert case["content"] == []
+    assert [p["content_id"] for p in case["possible_copies"]] == ["shares-filler"]
