@@ -23,6 +23,7 @@ from takedown.clock import rfc3339
 from takedown.domain.banks import BankAction
 from takedown.outbox.queue import enqueue
 from takedown.services.errors import Conflict, Invalid, NotFound
+from takedown.services.installation import settings_of
 from takedown.signals import SIGNAL_TYPES, signal_type
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem
@@ -286,10 +287,11 @@ def bank_items(
     """
     entries = []
     parts = video_parts or {}
+    quality_min = settings_of(session).pdq_quality_min
     for item in items:
         for s in item.signals:
             kind = SIGNAL_TYPES.get(s.signal)  # index-only rows (pdq_dihedral) are not banked
-            if kind is None or not kind.acts_alone(s.quality):
+            if kind is None or not kind.acts_alone(s.quality, quality_min):
                 continue
             if s.signal == "vpdq" and item.id in parts:
                 note_part = f"{note} ({item.content_id}, the matched part)"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from takedown.signals import SIGNAL_TYPES, exact_signals
 from takedown.signals.hashing import PDQ_DIHEDRAL
 from takedown.signals.index import ExactIndex, PdqIndex
+from takedown.signals.pdq import PDQ, QUALITY_MIN
 from takedown.signals.vpdq import VideoMatch, VpdqFrame, match_video, parse_frames
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem, ContentSignal
@@ -257,7 +258,7 @@ class Matcher:
     committed must not enter the index, since a rollback would leave them there.
     """
 
-    def __init__(self, pdq_threshold: int = 31, quality_min: int = 50) -> None:
+    def __init__(self, pdq_threshold: int = 31, quality_min: int = QUALITY_MIN) -> None:
         self.pdq_threshold = pdq_threshold
         self.quality_min = quality_min
         self._lock = threading.RLock()
@@ -366,7 +367,7 @@ class Matcher:
 
     def _pdq_usable(self, quality: int | None) -> bool:
         """Hashes below the quality floor are stored but never acted on alone (API.md)."""
-        return quality is None or quality >= self.quality_min
+        return PDQ.acts_alone(quality, self.quality_min)
 
     def entry(self, hash_id: int) -> BankEntry | None:
         with self._lock:

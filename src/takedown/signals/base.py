@@ -43,9 +43,9 @@ class SignalType(Protocol):
         """
         ...
 
-    def acts_alone(self, quality: int | None) -> bool:
-        """Whether a value of this quality may be acted on by itself (PDQ's quality floor);
-        a value below it is stored but never matched alone (API.md)."""
+    def acts_alone(self, quality: int | None, quality_min: int) -> bool:
+        """Whether a value of this quality may be acted on by itself, given the configured
+        floor (TAKEDOWN_PDQ_QUALITY_MIN); one below it is stored but never matched alone."""
         ...
 
 

@@ -34,7 +34,7 @@ class DigestSignal:
     def validate(self, value: object) -> str:
         return normalise_hex(value, self.length, self.name)
 
-    def acts_alone(self, quality: int | None) -> bool:
+    def acts_alone(self, quality: int | None, quality_min: int) -> bool:
         return True
 
 

@@ -196,8 +196,8 @@ class PdqSignal:
     def distance(self, a: str, b: str) -> int:
         return hamming(a, b)
 
-    def acts_alone(self, quality: int | None) -> bool:
-        return quality is None or quality >= QUALITY_MIN
+    def acts_alone(self, quality: int | None, quality_min: int = QUALITY_MIN) -> bool:
+        return quality is None or quality >= quality_min
 
 
 PDQ = PdqSignal()
