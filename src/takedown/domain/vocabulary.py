@@ -103,6 +103,9 @@ class EventType(StrEnum):
     # Media that shares only part of itself with the case's (a stretch of video): shown to the
     # reviewer, never acted on without one (DESIGN rule 11).
     POSSIBLE_COPY = "possible_copy"
+    # The stretches of a linked video a reviewer marks as the abusive part: what a confirmed
+    # compilation adds to the internal bank.
+    BANK_PART = "bank_part"
 
 
 class WebhookType(StrEnum):

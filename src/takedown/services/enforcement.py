@@ -28,7 +28,7 @@ from takedown.domain.vocabulary import (
     Policy,
     WebhookType,
 )
-from takedown.services import banks, case_log, evidence, filing, take_it_down
+from takedown.services import banks, case_log, evidence, filing, possible_copies, take_it_down
 from takedown.services.cases import link_item
 from takedown.services.installation import settings_of
 from takedown.services.match_index import MediaQuery
@@ -293,10 +293,24 @@ def bank_case_media(session: Session, case: Case, actor: str, now: datetime) -> 
     )
     items = [link.item for link in case.links]
     note = f"confirmed in case {case.id}"
-    parts = {item.id: part for item in items if (part := matched_part(session, item)) is not None}
+    marked = possible_copies.marked_parts(session, case)
+    parts = {
+        item.id: part
+        for item in items
+        if (part := marked_part(item, marked.get(item.id)) or matched_part(session, item))
+    }
     return banks.bank_items(
         session, bank, items, note, actor, now, case_id=case.id, video_parts=parts
     ).added
+
+
+def marked_part(item: ContentItem, segments: list[tuple[float, float]] | None) -> str | None:
+    """The vPDQ of the stretches a reviewer marked on a video, if any were."""
+    if not segments:
+        return None
+    frames = MediaQuery.of_item(item).vpdq or []
+    inside = [f for f in frames if any(a <= f.timestamp <= b for a, b in segments)]
+    return json.dumps(format_frames(inside)) if inside else None
 
 
 def matched_part(session: Session, item: ContentItem) -> str | None:

@@ -147,3 +147,37 @@ def test_a_hash_report_of_a_compilation_proposes_a_video_sharing_its_filler(api:
     case = api.case(out["case_id"])
     assert case["content"] == []
     assert [p["content_id"] for p in case["possible_copies"]] == ["shares-filler"]
+
+
+def test_a_reviewer_marks_the_part_of_a_reported_compilation_that_is_banked(api: Api) -> None:
+    """No bank knew the clip: a guardian reports the compilation, the reviewer marks the
+    clip's stretch, and only that stretch goes to the internal bank."""
+    clip, filler = footage(91), footage(92)
+    post_video(api, "compilation", "acct-uploader", filler + clip)
+    report = api.report(
+        content_id="compilation", reporter_role="parent_guardian", depicts_minor=True
+    )
+    case_id = report["case_id"]
+    mark = f"/v1/cases/{case_id}/content/compilation/bank-part"
+    lead = api.key("lead", "lead-1")
+    for bad in ([], [[5, 2]], [["a", 3]], [[0, 1, 2]], "8-16"):
+        refused = api.client.put(mark, json={"segments": bad}, headers=lead)
+        assert refused.status_code == 422, (bad, refused.text)
+    missing = api.client.put(
+        f"/v1/cases/{case_id}/content/nope/bank-part", json={"segments": [[0, 1]]}, headers=lead
+    )
+    assert missing.status_code == 404
+    marked = api.client.put(mark, json={"segments": [[SECONDS, 2 * SECONDS]]}, headers=lead)
+    assert marked.status_code == 200, marked.text
+
+    decide(api, case_id, "violating", "csam")
+    api.runtime.worker.drain()
+    [part] = internal_vpdq(api)
+    times = [float(line.split(",")[3]) for line in part]
+    assert min(times) >= SECONDS and max(times) <= 2 * SECONDS
+    post_video(api, "filler-again", "acct-other", filler)
+    assert content_state(api, "filler-again") == "visible"
+    post_video(api, "clip-again", "acct-third", clip)
+    assert content_state(api, "clip-again") == "removed"  # the internal bank blocks
+    late = api.client.put(mark, json={"segments": [[0, 1]]}, headers=lead)
+    assert late.status_code == 409
