@@ -167,6 +167,10 @@ TURNS = (
 )
 
 
+KERNEL_ONLY_PIXELS = 2_000_000
+"""From this size pdqhash's own pass costs more than decoding; the kernels stand in for it."""
+
+
 def hash_with_variants(pixels: NDArray[np.uint8]) -> ImageHash:
     """PDQ, quality and the eight dihedral variants of an RGB array, all at full size.
 
@@ -175,9 +179,15 @@ def hash_with_variants(pixels: NDArray[np.uint8]) -> ImageHash:
     pdqhash's own DCT-domain variants are not used: they assume a symmetric blur and
     sampling, and drift up to 30 bits from the turned image's hash.
     """
-    hex_hash, quality = hash_pixels(pixels)
     height, width = pixels.shape[:2]
-    _, _, variants = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), (width, height))
+    kernel_hash, kernel_quality, variants = pdq_kernel.hash_luma(
+        pdq_kernel.luma(pixels), (width, height)
+    )
+    if width * height >= KERNEL_ONLY_PIXELS:
+        # The kernels are the reference blur (0-1 bits from pdqhash in float32 rounding) at a
+        # tenth of its cost on a large image, whose full decode was paid already.
+        return ImageHash(pdq=kernel_hash, quality=kernel_quality, variants=variants)
+    hex_hash, quality = hash_pixels(pixels)
     return ImageHash(pdq=hex_hash, quality=quality, variants=[hex_hash, *variants[1:]])
 
 
