@@ -10,7 +10,7 @@ import argparse
 import datetime
 from pathlib import Path
 
-from bench import cropping, hashing, machine, matching
+from bench import cropping, fidelity, hashing, machine, matching
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,16 +42,20 @@ def main() -> None:
         " thread (`omp_set_num_threads(1)`), as one request would; the Python call overhead of"
         " each method is included. Recall is checked against brute force for every query.",
         '- Hashing: "ours" also computes the eight dihedral PDQ variants that let a mirrored'
-        " or rotated upload match. Below 400,000 pixels they are computed by turning the pixels"
-        " and hashing again (exact; pdqhash's DCT-domain variants are 20-34 bits off at that"
-        " size), which is why small PNGs hash at a quarter of the bare pdqhash rate; above it"
-        " the DCT-domain variants are used and large JPEGs are decoded at reduced size.",
+        " or rotated upload match, from the same blur kernels applied to the pixels as turned"
+        " (signals/pdq_kernel.py: exact, where pdqhash's DCT-domain variants drift up to 30"
+        " bits). Large JPEGs are decoded at reduced size and given the full-size blur.",
         "- Cropping: plain PDQ, as issue #3 expects, loses a match after a few percent.",
         "",
     ]
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     pytx_sizes = {int(float(s)) for s in args.pytx_sizes.split(",") if s}
-    body = matching.run(sizes, args.queries, pytx_sizes) + hashing.run() + cropping.run()
+    body = (
+        matching.run(sizes, args.queries, pytx_sizes)
+        + hashing.run()
+        + cropping.run()
+        + fidelity.run()
+    )
     text = "\n".join(header + body)
     print(text)
     if args.write:

@@ -161,17 +161,7 @@ def scan_command(
             except MediaRejected as exc:
                 refused.append((str(path.relative_to(folder)), exc.message))
             else:
-                query = MediaQuery.of(
-                    [
-                        ("pdq", signals.pdq or "", signals.pdq_quality),
-                        ("pdq_dihedral", ",".join(signals.pdq_variants[1:]), None),
-                        ("md5", signals.md5, None),
-                        ("sha256", signals.sha256, None),
-                    ]
-                    if signals.pdq
-                    else [("md5", signals.md5, None), ("sha256", signals.sha256, None)]
-                )
-                query.vpdq = signals.vpdq
+                query = MediaQuery.of(signals.rows())
                 for match in matcher.match_banks(query):
                     if match.entry.bank == bank:
                         name = str(path.relative_to(folder))

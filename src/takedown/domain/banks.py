@@ -14,9 +14,6 @@ from enum import StrEnum
 from takedown.domain.triage import Triage, triage_bank_match
 from takedown.domain.vocabulary import Category, ContentState
 
-SIGNALS = ("pdq", "vpdq", "md5", "sha256")
-EXACT_SIGNALS = ("md5", "sha256")
-
 
 class BankAction(StrEnum):
     BLOCK = "block"

@@ -130,6 +130,9 @@ class EventType(StrEnum):
     POSSIBLE_COPY = "possible_copy"
     # The platform changed an item's text after it joined the case (PATCH /v1/content/{id}).
     CONTENT_EDITED = "content_edited"
+    # The stretches of a linked video a reviewer marks as the abusive part: what a confirmed
+    # compilation adds to the internal bank.
+    BANK_PART = "bank_part"
 
 
 class WebhookType(StrEnum):

@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
-from takedown.domain.banks import SIGNALS, BankAction
+from takedown.domain.banks import BankAction
 from takedown.outbox.queue import enqueue
 from takedown.services.errors import Conflict, Invalid, NotFound
-from takedown.services.match_index import PDQ_DIHEDRAL
-from takedown.signals import signal_type
+from takedown.services.installation import settings_of
+from takedown.signals import SIGNAL_TYPES, signal_type
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem
 from takedown.store.types import new_id
@@ -111,8 +111,8 @@ def list_banks(session: Session) -> list[tuple[Bank, int]]:
 
 def canonical(signal: object, value: object) -> tuple[str, str]:
     """The signal's name and the value's canonical text; ValueError says what is wrong."""
-    if not isinstance(signal, str) or signal.strip().lower() not in SIGNALS:
-        raise ValueError(f"signal must be one of {', '.join(SIGNALS)}")
+    if not isinstance(signal, str) or signal.strip().lower() not in SIGNAL_TYPES:
+        raise ValueError(f"signal must be one of {', '.join(SIGNAL_TYPES)}")
     name = signal.strip().lower()
     return name, signal_type(name).validate(value)
 
@@ -287,15 +287,15 @@ def bank_items(
     """
     entries = []
     parts = video_parts or {}
+    quality_min = settings_of(session).pdq_quality_min
     for item in items:
         for s in item.signals:
-            if s.signal == PDQ_DIHEDRAL or s.signal not in SIGNALS:
+            kind = SIGNAL_TYPES.get(s.signal)  # index-only rows (pdq_dihedral) are not banked
+            if kind is None or not kind.acts_alone(s.quality, quality_min):
                 continue
             if s.signal == "vpdq" and item.id in parts:
                 note_part = f"{note} ({item.content_id}, the matched part)"
                 entries.append(HashEntry("vpdq", parts[item.id], note_part, case_id))
-                continue
-            if s.signal == "pdq" and s.quality is not None and s.quality < 50:
                 continue
             entries.append(HashEntry(s.signal, s.value, f"{note} ({item.content_id})", case_id))
     if not entries:

@@ -28,17 +28,24 @@ from takedown.domain.vocabulary import (
     Policy,
     WebhookType,
 )
-from takedown.services import banks, case_log, evidence, filing, statement_of_reasons, take_it_down
+from takedown.services import (
+    banks,
+    case_log,
+    evidence,
+    filing,
+    possible_copies,
+    statement_of_reasons,
+    take_it_down,
+)
 from takedown.services.cases import link_item
 from takedown.services.installation import settings_of
 from takedown.services.match_index import MediaQuery
 from takedown.services.matching import live_bank_matches, refreshed, scan_for_copies
 from takedown.services.restriction import remove_item
+from takedown.signals import exact_signals
 from takedown.signals.vpdq import VpdqFrame, format_frames, frames_found_in
 from takedown.store.banks import Bank
 from takedown.store.models import Account, Case, CaseEvent, CaseItem, ContentItem, ContentSignal
-
-EXACT_SIGNALS = ("md5", "sha256")
 
 
 def apply_final_decision(
@@ -95,14 +102,14 @@ def exact_copies(session: Session, case: Case) -> list[ContentItem]:
         (s.signal, s.value)
         for link in case.links
         for s in link.item.signals
-        if s.signal in EXACT_SIGNALS
+        if s.signal in exact_signals()
     }
     if not wanted:
         return []
     linked = {link.item_id for link in case.links}
     conditions = [
         and_(ContentSignal.signal == name, ContentSignal.value.in_(values))
-        for name in EXACT_SIGNALS
+        for name in exact_signals()
         if (values := sorted(v for s, v in wanted if s == name))
     ]
     found = session.scalars(
@@ -337,10 +344,24 @@ def bank_case_media(session: Session, case: Case, actor: str, now: datetime) -> 
     )
     items = [link.item for link in case.links]
     note = f"confirmed in case {case.id}"
-    parts = {item.id: part for item in items if (part := matched_part(session, item)) is not None}
+    marked = possible_copies.marked_parts(session, case)
+    parts = {
+        item.id: part
+        for item in items
+        if (part := marked_part(item, marked.get(item.id)) or matched_part(session, item))
+    }
     return banks.bank_items(
         session, bank, items, note, actor, now, case_id=case.id, video_parts=parts
     ).added
+
+
+def marked_part(item: ContentItem, segments: list[tuple[float, float]] | None) -> str | None:
+    """The vPDQ of the stretches a reviewer marked on a video, if any were."""
+    if not segments:
+        return None
+    frames = MediaQuery.of_item(item).vpdq or []
+    inside = [f for f in frames if any(a <= f.timestamp <= b for a, b in segments)]
+    return json.dumps(format_frames(inside)) if inside else None
 
 
 def matched_part(session: Session, item: ContentItem) -> str | None:

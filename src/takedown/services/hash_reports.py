@@ -19,7 +19,7 @@ from takedown.services import case_log
 from takedown.services.banks import HashEntry, add_hashes, ensure_bank
 from takedown.services.cases import SYSTEM
 from takedown.services.match_index import MediaQuery, StoredMatch
-from takedown.services.matching import join_case, refreshed
+from takedown.services.matching import join_case, propose_copy, refreshed
 from takedown.services.reports import ReportInput, ReportReceipt, file_report
 from takedown.services.restriction import restrict_item
 from takedown.store.models import Case, ContentItem
@@ -41,6 +41,9 @@ def file_hash_report(
     hid ten items of ten accounts, issue 10): past that bound the report is held, its nearest
     `restrict_max` matches are hidden, and the rest are joined to the case for a reviewer,
     visible until someone decides.
+
+    A stored video sharing only a stretch with a reported one is shown on the case as a
+    possible copy, not joined (DESIGN rule 11); it is not among the matches returned.
     """
     matcher = refreshed(session)
     best: dict[str, StoredMatch] = {}
@@ -52,7 +55,8 @@ def file_hash_report(
             ):
                 best[match.item_id] = match
     ordered = sorted(best.values(), key=lambda m: (m.closeness.rank, m.item_id))
-    found = [(m, item) for m in ordered if (item := session.get(ContentItem, m.item_id))]
+    stored = [(m, item) for m in ordered if (item := session.get(ContentItem, m.item_id))]
+    found = [(m, item) for m, item in stored if not m.closeness.partial]
     first = found[0][1] if found else None
     bounded = triage_report(data.category, data.reporter_role, data.depicts_minor).restrict and (
         len(found) > restrict_max
@@ -78,6 +82,9 @@ def file_hash_report(
         hide_within_bound(
             session, receipt.case, matched, restrict_max, not data.held_for_review, now
         )
+    for match, item in stored:
+        if match.closeness.partial:
+            propose_copy(session, receipt.case, item, match, now)
     keep_for_future_uploads(session, hashes, data, receipt, now)
     return receipt, [item for _, item in found]
 

@@ -22,15 +22,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from takedown.signals import SIGNAL_TYPES, exact_signals
+from takedown.signals.hashing import PDQ_DIHEDRAL
 from takedown.signals.index import ExactIndex, PdqIndex
+from takedown.signals.pdq import PDQ, QUALITY_MIN
 from takedown.signals.vpdq import VideoMatch, VpdqFrame, match_video, parse_frames
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem, ContentSignal
 
-# The seven dihedral variants (rotations and mirror images) of an image's PDQ, stored beside
-# the hash itself so that a mirrored copy is found whichever side arrives first.
-PDQ_DIHEDRAL = "pdq_dihedral"
-INDEXED_CONTENT_SIGNALS = ("pdq", PDQ_DIHEDRAL, "md5", "sha256", "vpdq")
+INDEXED_CONTENT_SIGNALS = (*SIGNAL_TYPES, PDQ_DIHEDRAL)
 VARIANTS = 8  # a PDQ and its 7 dihedral variants share one slot block in the content index
 
 
@@ -201,7 +201,7 @@ class _Side:
 
     def __init__(self) -> None:
         self.pdq = PdqIndex()
-        self.exact = {"md5": ExactIndex(), "sha256": ExactIndex()}
+        self.exact = {name: ExactIndex() for name in exact_signals()}
         self.frames = PdqIndex()
         self.frame_video: dict[int, int] = {}
         self.videos: dict[int, list[VpdqFrame]] = {}
@@ -226,9 +226,9 @@ class _Side:
 
     def exact_hits(self, query: MediaQuery) -> list[tuple[str, int]]:
         hits: list[tuple[str, int]] = []
-        for name, value in (("md5", query.md5), ("sha256", query.sha256)):
-            if value:
-                hits.extend((name, key) for key in self.exact[name].search(value))
+        for name, index in self.exact.items():
+            if value := getattr(query, name, None):
+                hits.extend((name, key) for key in index.search(value))
         return hits
 
     def video_hits(
@@ -258,7 +258,7 @@ class Matcher:
     committed must not enter the index, since a rollback would leave them there.
     """
 
-    def __init__(self, pdq_threshold: int = 31, quality_min: int = 50) -> None:
+    def __init__(self, pdq_threshold: int = 31, quality_min: int = QUALITY_MIN) -> None:
         self.pdq_threshold = pdq_threshold
         self.quality_min = quality_min
         self._lock = threading.RLock()
@@ -296,7 +296,7 @@ class Matcher:
             .order_by(BankHash.id)
         ).all()
         pdq_ids, pdq_values = [], []
-        exact: dict[str, tuple[list[int], list[str]]] = {"md5": ([], []), "sha256": ([], [])}
+        exact: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in exact_signals()}
         for hid, signal, value, bank_id, name, action, child_safety, threshold in rows:
             self._entries[hid] = BankEntry(
                 hid, bank_id, name, signal, action, child_safety, threshold
@@ -336,7 +336,7 @@ class Matcher:
         ).all()
         pdq_ids: list[int] = []
         pdq_values: list[str] = []
-        exact: dict[str, tuple[list[int], list[str]]] = {"md5": ([], []), "sha256": ([], [])}
+        exact: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in exact_signals()}
         for row_id, item_id, signal, value, quality in rows:
             self._slot_item[row_id] = item_id
             self._slot_quality[row_id] = quality
@@ -367,7 +367,7 @@ class Matcher:
 
     def _pdq_usable(self, quality: int | None) -> bool:
         """Hashes below the quality floor are stored but never acted on alone (API.md)."""
-        return quality is None or quality >= self.quality_min
+        return PDQ.acts_alone(quality, self.quality_min)
 
     def entry(self, hash_id: int) -> BankEntry | None:
         with self._lock:

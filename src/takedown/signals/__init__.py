@@ -14,6 +14,11 @@ from takedown.signals.vpdq import VPDQ
 SIGNAL_TYPES: dict[str, SignalType] = {s.name: s for s in (PDQ, VPDQ, MD5, SHA256)}
 
 
+def exact_signals() -> tuple[str, ...]:
+    """The signals matched by equality (file digests), in registry order."""
+    return tuple(name for name, s in SIGNAL_TYPES.items() if s.exact)
+
+
 def signal_type(name: str) -> SignalType:
     """The signal type called `name`; ValueError naming the known ones if there is none."""
     try:
@@ -23,4 +28,4 @@ def signal_type(name: str) -> SignalType:
         raise ValueError(f"unknown signal {name!r}; known signals: {known}") from None
 
 
-__all__ = ["SIGNAL_TYPES", "SignalType", "signal_type"]
+__all__ = ["SIGNAL_TYPES", "SignalType", "exact_signals", "signal_type"]

@@ -43,6 +43,11 @@ class SignalType(Protocol):
         """
         ...
 
+    def acts_alone(self, quality: int | None, quality_min: int) -> bool:
+        """Whether a value of this quality may be acted on by itself, given the configured
+        floor (TAKEDOWN_PDQ_QUALITY_MIN); one below it is stored but never matched alone."""
+        ...
+
 
 def normalise_hex(value: object, length: int, name: str) -> str:
     """Lower-case hex of exactly `length` characters, or ValueError naming the signal."""

@@ -34,6 +34,9 @@ class DigestSignal:
     def validate(self, value: object) -> str:
         return normalise_hex(value, self.length, self.name)
 
+    def acts_alone(self, quality: int | None, quality_min: int) -> bool:
+        return True
+
 
 MD5 = DigestSignal("md5", 32)
 SHA256 = DigestSignal("sha256", 64)

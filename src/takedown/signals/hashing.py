@@ -6,6 +6,7 @@ videos get vPDQ instead of PDQ. Every limit in MediaLimits is applied here or be
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,10 @@ from takedown.signals import digests, pdq, vpdq
 from takedown.signals.base import MediaKind
 from takedown.signals.media import MediaLimits, check_size, sniff_kind
 from takedown.signals.vpdq import VpdqFrame
+
+PDQ_DIHEDRAL = "pdq_dihedral"
+"""Stored beside an image's PDQ: its seven turned and mirrored variants, comma-separated, so a
+mirrored copy is found whichever side arrives first. Index-only: never banked or shown."""
 
 
 @dataclass
@@ -30,6 +35,21 @@ class MediaSignals:
     pdq_quality: int | None = None
     pdq_variants: list[str] = field(default_factory=list)
     vpdq: list[VpdqFrame] | None = None
+
+    def rows(self) -> list[tuple[str, str, int | None]]:
+        """The signals as stored for a content item: (signal, canonical value, quality)."""
+        out: list[tuple[str, str, int | None]] = [
+            ("md5", self.md5, None),
+            ("sha256", self.sha256, None),
+        ]
+        if self.pdq is not None:
+            out.append(("pdq", self.pdq, self.pdq_quality))
+            variants = [v for v in self.pdq_variants[1:] if v]
+            if variants:
+                out.append((PDQ_DIHEDRAL, ",".join(variants), self.pdq_quality))
+        if self.vpdq is not None:
+            out.append(("vpdq", json.dumps(vpdq.format_frames(self.vpdq)), None))
+        return out
 
     def as_json(self) -> dict[str, Any]:
         """The API's `signals` object: pdq, pdq_quality, md5, sha256 (or vpdq for a video)."""

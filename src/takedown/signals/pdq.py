@@ -102,9 +102,12 @@ def open_image(data: bytes, limits: MediaLimits) -> Image.Image:
 
 
 def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
-    """Decode at reduced size: JPEG by DCT scaling (draft), others by a box reduction.
+    """Decode, a large JPEG at reduced size by DCT scaling (draft): decoding is most of the
+    cost, and a JPEG's DCT gives a reduced image almost for free.
 
-    Returns the RGB image and the factor it was reduced by (1 when it was not).
+    Returns the RGB image and the factor it was reduced by (1 when it was not). Other formats
+    are decoded whole anyway, so they are hashed whole: exactly the reference hash, even for
+    patterns that a reduction would alias.
     """
     full_width = image.size[0]
     if image.format == "JPEG":
@@ -116,11 +119,6 @@ def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
         raise corrupt(str(exc) or type(exc).__name__) from None
     # DCT scaling is by 1/2, 1/4 or 1/8, its output rounded up: the ratio rounds to the scale.
     scale = max(1, round(full_width / image.size[0]))
-    factor = min(image.size) // REDUCED_SIDE
-    if factor >= 2:
-        image = image.reduce(factor)
-    else:
-        factor = 1
     if image.mode != "RGB":
         if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
             # Transparent pixels show as the page behind them; white is what most viewers use.
@@ -129,7 +127,7 @@ def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
             image = Image.alpha_composite(background, rgba).convert("RGB")
         else:
             image = image.convert("RGB")
-    return image, scale * factor
+    return image, scale
 
 
 def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
@@ -169,6 +167,10 @@ TURNS = (
 )
 
 
+KERNEL_ONLY_PIXELS = 2_000_000
+"""From this size pdqhash's own pass costs more than decoding; the kernels stand in for it."""
+
+
 def hash_with_variants(pixels: NDArray[np.uint8]) -> ImageHash:
     """PDQ, quality and the eight dihedral variants of an RGB array, all at full size.
 
@@ -177,9 +179,15 @@ def hash_with_variants(pixels: NDArray[np.uint8]) -> ImageHash:
     pdqhash's own DCT-domain variants are not used: they assume a symmetric blur and
     sampling, and drift up to 30 bits from the turned image's hash.
     """
-    hex_hash, quality = hash_pixels(pixels)
     height, width = pixels.shape[:2]
-    _, _, variants = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), (width, height))
+    kernel_hash, kernel_quality, variants = pdq_kernel.hash_luma(
+        pdq_kernel.luma(pixels), (width, height)
+    )
+    if width * height >= KERNEL_ONLY_PIXELS:
+        # The kernels are the reference blur (0-1 bits from pdqhash in float32 rounding) at a
+        # tenth of its cost on a large image, whose full decode was paid already.
+        return ImageHash(pdq=kernel_hash, quality=kernel_quality, variants=variants)
+    hex_hash, quality = hash_pixels(pixels)
     return ImageHash(pdq=hex_hash, quality=quality, variants=[hex_hash, *variants[1:]])
 
 
@@ -197,6 +205,9 @@ class PdqSignal:
 
     def distance(self, a: str, b: str) -> int:
         return hamming(a, b)
+
+    def acts_alone(self, quality: int | None, quality_min: int = QUALITY_MIN) -> bool:
+        return quality is None or quality >= quality_min
 
 
 PDQ = PdqSignal()

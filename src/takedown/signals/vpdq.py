@@ -392,5 +392,8 @@ class VpdqSignal:
         """Canonical text: the JSON list of feature lines, hashes in lower case."""
         return json.dumps(format_frames(parse_frames(value)))
 
+    def acts_alone(self, quality: int | None, quality_min: int) -> bool:
+        return True  # low-quality frames are left out frame by frame (`match_video`)
+
 
 VPDQ = VpdqSignal()

@@ -13,9 +13,7 @@ import json
 import numpy as np
 from sqlalchemy import select
 
-from takedown.services.cases import get_case
 from takedown.services.enforcement import INTERNAL_CSAM_BANK
-from takedown.services.possible_copies import confirm_copy
 from takedown.signals.hashing import hash_media
 from takedown.signals.vpdq import format_frames
 from takedown.store.banks import Bank, BankHash
@@ -107,11 +105,79 @@ def test_a_reviewer_can_link_a_possible_copy_and_then_it_goes_with_the_case(api:
     assert content_state(api, "shares-filler") == "visible"
     assert [p["content_id"] for p in api.case(case_id)["possible_copies"]] == ["shares-filler"]
 
-    with api.runtime.transaction() as session:
-        confirm_copy(
-            session, get_case(session, case_id), "shares-filler", "lead-1", api.runtime.clock.now()
-        )
+    link = f"/v1/cases/{case_id}/possible-copies/shares-filler/link"
+    unknown = api.client.post(
+        f"/v1/cases/{case_id}/possible-copies/compilation/link", headers=api.key("lead", "lead-1")
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    assert api.client.post(link, headers=api.key("platform")).status_code == 403
+    assert content_state(api, "shares-filler") == "visible"  # refused requests changed nothing
+
+    linked = api.client.post(link, headers=api.key("lead", "lead-1"))
+    assert linked.status_code == 200, linked.text
+    assert "shares-filler" in linked.json()["content_ids"]
     assert content_state(api, "shares-filler") == "restricted"
     assert api.case(case_id)["possible_copies"] == []
     decide(api, case_id, "violating", "csam")
     assert content_state(api, "shares-filler") == "removed"
+    late = api.client.post(link, headers=api.key("lead", "lead-1"))
+    assert late.status_code == 409 and late.json()["error"]["code"] == "conflict"
+
+
+def test_a_hash_report_of_a_compilation_proposes_a_video_sharing_its_filler(api: Api) -> None:
+    """A guardian reports a compilation by its vPDQ: the stored video that shares only the
+    filler is shown on the case, not hidden or linked."""
+    clip, filler, other = footage(81), footage(82), footage(83)
+    post_video(api, "shares-filler", "acct-innocent", filler + other)
+    reported = hash_media(video_bytes(filler + clip, FPS)).vpdq
+    assert reported is not None
+    response = api.client.post(
+        "/v1/hash-reports",
+        json={
+            "hashes": [{"signal": "vpdq", "value": format_frames(reported)}],
+            "category": "child_sexual_exploitation",
+            "reporter_role": "parent_guardian",
+            "depicts_minor": True,
+        },
+    )
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert out["matched_content_ids"] == []
+    assert content_state(api, "shares-filler") == "visible"
+    case = api.case(out["case_id"])
+    assert case["content"] == []
+    assert [p["content_id"] for p in case["possible_copies"]] == ["shares-filler"]
+
+
+def test_a_reviewer_marks_the_part_of_a_reported_compilation_that_is_banked(api: Api) -> None:
+    """No bank knew the clip: a guardian reports the compilation, the reviewer marks the
+    clip's stretch, and only that stretch goes to the internal bank."""
+    clip, filler = footage(91), footage(92)
+    post_video(api, "compilation", "acct-uploader", filler + clip)
+    report = api.report(
+        content_id="compilation", reporter_role="parent_guardian", depicts_minor=True
+    )
+    case_id = report["case_id"]
+    mark = f"/v1/cases/{case_id}/content/compilation/bank-part"
+    lead = api.key("lead", "lead-1")
+    for bad in ([], [[5, 2]], [["a", 3]], [[0, 1, 2]], "8-16"):
+        refused = api.client.put(mark, json={"segments": bad}, headers=lead)
+        assert refused.status_code == 422, (bad, refused.text)
+    missing = api.client.put(
+        f"/v1/cases/{case_id}/content/nope/bank-part", json={"segments": [[0, 1]]}, headers=lead
+    )
+    assert missing.status_code == 404
+    marked = api.client.put(mark, json={"segments": [[SECONDS, 2 * SECONDS]]}, headers=lead)
+    assert marked.status_code == 200, marked.text
+
+    decide(api, case_id, "violating", "csam")
+    api.runtime.worker.drain()
+    [part] = internal_vpdq(api)
+    times = [float(line.split(",")[3]) for line in part]
+    assert min(times) >= SECONDS and max(times) <= 2 * SECONDS
+    post_video(api, "filler-again", "acct-other", filler)
+    assert content_state(api, "filler-again") == "visible"
+    post_video(api, "clip-again", "acct-third", clip)
+    assert content_state(api, "clip-again") == "removed"  # the internal bank blocks
+    late = api.client.put(mark, json={"segments": [[0, 1]]}, headers=lead)
+    assert late.status_code == 409

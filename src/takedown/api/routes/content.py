@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +21,16 @@ from takedown.services.access import Principal, Role
 from takedown.services.content import SignalValue, register_content, update_content
 from takedown.services.errors import NotFound
 from takedown.services.evidence import capture_upload
-from takedown.services.match_index import PDQ_DIHEDRAL
 from takedown.services.matching import hold_video
+from takedown.signals import SIGNAL_TYPES
 from takedown.signals.digests import md5_hex, sha256_hex
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected, check_size, sniff_kind
 from takedown.signals.media_type import detected_type
-from takedown.signals.vpdq import VPDQ
 from takedown.store.models import CaseItem, ContentItem
 
 router = APIRouter(tags=["platform"])
 
-_HEX = {"pdq": 64, "md5": 32, "sha256": 64}
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
@@ -54,19 +51,15 @@ def parse_signals(text: str | None) -> list[SignalValue]:
     for name, value in raw.items():
         if name == "pdq_quality":
             continue
-        if name == "vpdq":
-            try:
-                out.append(SignalValue("vpdq", VPDQ.validate(value)))
-            except ValueError as exc:
-                raise ApiError(422, "invalid_signals", str(exc)) from None
-            continue
-        if name not in _HEX:
+        if name not in SIGNAL_TYPES:
             raise ApiError(422, "unknown_signal", f"unknown signal {name!r}")
-        if not isinstance(value, str) or not re.fullmatch(rf"[0-9a-fA-F]{{{_HEX[name]}}}", value):
-            raise ApiError(
-                422, "invalid_signals", f"{name} must be {_HEX[name]} hexadecimal characters"
-            )
-        out.append(SignalValue(name, value.lower(), quality if name == "pdq" else None))
+        if isinstance(value, str) and value != value.strip():
+            raise ApiError(422, "invalid_signals", f"{name} must not have spaces around it")
+        try:
+            canonical = SIGNAL_TYPES[name].validate(value)
+        except ValueError as exc:
+            raise ApiError(422, "invalid_signals", str(exc)) from None
+        out.append(SignalValue(name, canonical, quality if name == "pdq" else None))
     return out
 
 
@@ -86,13 +79,7 @@ def hash_upload(data: bytes) -> tuple[list[SignalValue], bytes | None]:
         signals = hash_media(data, limits)
     except MediaRejected as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
-    out = [SignalValue("md5", signals.md5), SignalValue("sha256", signals.sha256)]
-    if signals.pdq is not None:
-        out.append(SignalValue("pdq", signals.pdq, signals.pdq_quality))
-        variants = [v for v in signals.pdq_variants[1:] if v]
-        if variants:
-            out.append(SignalValue(PDQ_DIHEDRAL, ",".join(variants), signals.pdq_quality))
-    return out, None
+    return [SignalValue(*row) for row in signals.rows()], None
 
 
 async def read_upload(file: UploadFile) -> bytes:
