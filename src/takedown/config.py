@@ -53,6 +53,11 @@ class Settings:
     ncmec_retry_days: float = 30.0
     ncmec_reporter_name: str = "Trust and Safety"
     ncmec_reporter_email: str = ""
+    # Match quality and the HMA-compatible API (issue 11): a bank entry matching more than this
+    # many distinct items in an hour is quarantined (0: never); networks whose /hma calls need
+    # no key, because HMA's clients send none (comma-separated CIDRs; default none).
+    bank_flood_limit: int = 100
+    hma_open_from: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,6 +97,10 @@ class Settings:
             ncmec_retry_days=float(_env("NCMEC_RETRY_DAYS", "30")),
             ncmec_reporter_name=_env("NCMEC_REPORTER_NAME", "Trust and Safety"),
             ncmec_reporter_email=_env("NCMEC_REPORTER_EMAIL", ""),
+            bank_flood_limit=int(_env("BANK_FLOOD_LIMIT", "100")),
+            hma_open_from=tuple(
+                n.strip() for n in _env("HMA_OPEN_FROM", "").split(",") if n.strip()
+            ),
         )
 
     def resolved(self) -> Settings:

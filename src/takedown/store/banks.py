@@ -8,7 +8,6 @@ index follow new rows without rebuilding (services.matching).
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import (
