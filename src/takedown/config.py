@@ -58,6 +58,9 @@ class Settings:
     # no key, because HMA's clients send none (comma-separated CIDRs; default none).
     bank_flood_limit: int = 100
     hma_open_from: tuple[str, ...] = ()
+    # Hosts, addresses or CIDR ranges media may be fetched from besides public addresses
+    # (API.md, TAKEDOWN_FETCH_ALLOW); used by /hma's url hashing.
+    fetch_allow: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -101,6 +104,7 @@ class Settings:
             hma_open_from=tuple(
                 n.strip() for n in _env("HMA_OPEN_FROM", "").split(",") if n.strip()
             ),
+            fetch_allow=tuple(n.strip() for n in _env("FETCH_ALLOW", "").split(",") if n.strip()),
         )
 
     def resolved(self) -> Settings:

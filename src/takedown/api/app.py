@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from takedown import __version__
 from takedown.api import errors
 from takedown.api.deps import PublicRateLimit, ReporterRateLimit, rate_limit_storage
+from takedown.api.hma import create_hma_app
 from takedown.api.routes import banks as bank_routes
 from takedown.api.routes import (
     cases,
@@ -57,4 +58,5 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     app.include_router(public_pages.router)
     staff_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/hma", create_hma_app(rt), name="hma")
     return app
