@@ -96,9 +96,7 @@ def create_bank(
 
 
 def get_bank(session: Session, name: str) -> Bank:
-    bank = session.scalars(
-        select(Bank).where(Bank.name == name, Bank.deleted_at.is_(None))
-    ).first()
+    bank = session.scalars(select(Bank).where(Bank.name == name, Bank.deleted_at.is_(None))).first()
     if bank is None:
         raise NotFound(f"no bank named {name!r}", "bank_not_found")
     return bank

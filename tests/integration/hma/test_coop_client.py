@@ -28,7 +28,9 @@ def test_coop_creates_updates_renames_and_deletes_a_bank(hma: TestClient, api: A
     # getBank / listBanks verify the bank in HMA: 200 keeps it, 404 deletes Coop's copy.
     assert hma.get(f"{BASE}/c/bank/COOP_ORG1_MY_BANK").status_code == 200
     # It is one of Takedown's own banks.
-    names = [b["name"] for b in api.client.get("/v1/banks", headers=api.key("lead")).json()["banks"]]
+    names = [
+        b["name"] for b in api.client.get("/v1/banks", headers=api.key("lead")).json()["banks"]
+    ]
     assert names == ["COOP_ORG1_MY_BANK"]
 
     ratio = hma.put(f"{BASE}/c/bank/COOP_ORG1_MY_BANK", json={"enabled_ratio": 0.5}, headers=JSON)
@@ -137,7 +139,9 @@ def test_coop_builds_exchange_forms_from_the_schemas(hma: TestClient) -> None:
 
 
 def test_coop_banks_a_file_and_finds_it_in_the_same_second(hma: TestClient) -> None:
-    assert hma.post(f"{BASE}/c/banks", json={"name": "COOP_O_CSAM"}, headers=JSON).status_code == 201
+    assert (
+        hma.post(f"{BASE}/c/banks", json={"name": "COOP_O_CSAM"}, headers=JSON).status_code == 201
+    )
     # addContentToBank with a file: the field is the content type; metadata go as form fields.
     added = hma.post(
         f"{BASE}/c/bank/COOP_O_CSAM/content",
@@ -162,7 +166,9 @@ def test_coop_banks_and_looks_up_by_url(hma: TestClient, media_host: MediaHost) 
     url = media_host.put("/media/31.png", png(31))
     hashed = hma.get(f"{BASE}/h/hash", params={"url": url})
     assert hashed.status_code == 200 and set(hashed.json()) == {"pdq"}
-    assert hma.post(f"{BASE}/c/banks", json={"name": "COOP_O_URLS"}, headers=JSON).status_code == 201
+    assert (
+        hma.post(f"{BASE}/c/banks", json={"name": "COOP_O_URLS"}, headers=JSON).status_code == 201
+    )
     added = hma.post(
         f"{BASE}/c/bank/COOP_O_URLS/content",
         params={"url": url, "content_id": "c-1", "metadata": '{"k": "v"}'},
@@ -181,11 +187,16 @@ def test_without_a_key_only_the_open_networks_get_in(hma: TestClient, api: Api) 
     assert outside.status_code == 401 and "message" in outside.json()
     assert api.client.get("/hma/c/banks", headers=api.key("platform")).status_code == 403
     assert api.client.get("/hma/c/banks", headers=api.key("lead")).status_code == 200
-    assert api.client.post(
-        "/hma/c/banks", json={"name": "BY_KEY"}, headers=api.key("admin")
-    ).status_code == 201
+    assert (
+        api.client.post(
+            "/hma/c/banks", json={"name": "BY_KEY"}, headers=api.key("admin")
+        ).status_code
+        == 201
+    )
     lookup = {"signal_type": "pdq", "signal": "f" * 64}
-    assert api.client.get("/hma/m/lookup", params=lookup, headers=api.key("lead")).status_code == 403
+    assert (
+        api.client.get("/hma/m/lookup", params=lookup, headers=api.key("lead")).status_code == 403
+    )
     assert (
         api.client.get("/hma/m/lookup", params=lookup, headers=api.key("platform")).status_code
         == 200

@@ -54,7 +54,11 @@ def test_hash_file_and_url_as_recorded(hma: TestClient, media_host: MediaHost) -
     from_file = hma.post("/hma/h/hash", files=photo(5))
     assert from_file.status_code == 200 and list(from_file.json()) == ["pdq"]
     url = media_host.put("/spec/fixtures/image-in-hash-db.jpg", png(5), "image/jpeg")
-    for params in ({"url": url}, {"url": url, "content_type": "photo"}, {"url": url, "types": "pdq"}):
+    for params in (
+        {"url": url},
+        {"url": url, "content_type": "photo"},
+        {"url": url, "types": "pdq"},
+    ):
         answer = hma.get("/hma/h/hash", params=params)
         assert answer.status_code == 200, answer.text
         assert answer.json() == from_file.json()
@@ -86,7 +90,9 @@ def test_add_content_by_file_and_url_as_recorded(hma: TestClient, media_host: Me
 
 def test_lookups_as_recorded(hma: TestClient) -> None:
     for name in ("TEST_BANK", "TEST_BANK_2", "OTHER_BANK"):
-        assert hma.post("/hma/c/banks", json={**CREATE, "name": name}, headers=JSON).status_code == 201
+        assert (
+            hma.post("/hma/c/banks", json={**CREATE, "name": name}, headers=JSON).status_code == 201
+        )
     first = hma.post("/hma/c/bank/TEST_BANK/content", files=photo(5)).json()
     second = hma.post("/hma/c/bank/TEST_BANK_2/content", files=photo(5)).json()
     pdq = first["signals"]["pdq"]
@@ -106,9 +112,10 @@ def test_lookups_as_recorded(hma: TestClient) -> None:
     near = flipped(pdq, 26)  # the cassettes' edited image: 26 bits away
     partial = hma.get("/hma/m/lookup", params={"signal": near, "signal_type": "pdq"}).json()
     assert partial["TEST_BANK"] == [{"bank_content_id": first["id"], "distance": "26"}]
-    assert hma.get(
-        "/hma/m/lookup", params={"signal": flipped(pdq, 40), "signal_type": "pdq"}
-    ).json() == {}
+    assert (
+        hma.get("/hma/m/lookup", params={"signal": flipped(pdq, 40), "signal_type": "pdq"}).json()
+        == {}
+    )
 
     only = hma.get(
         "/hma/m/lookup", params={"signal": pdq, "signal_type": "pdq", "banks": "TEST_BANK"}
