@@ -69,6 +69,13 @@ class MatchOut(BaseModel):
     signal: str
     distance: int
     case_id: str | None = None
+    # Provenance and policy (issue 11, item 4): the distance limit applied, the bank entry (its
+    # HMA content id), where it came from, and whether flood quarantine withheld its action.
+    threshold: int | None = None
+    bank_content_id: int | None = None
+    exchange: str | None = None
+    upstream_id: str | None = None
+    quarantined: bool = False
 
 
 class ContentOut(BaseModel):
