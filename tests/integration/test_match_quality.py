@@ -120,6 +120,15 @@ def test_a_flooding_entry_is_quarantined_and_goes_to_a_lead(api: Api, clock: Man
     clock.advance(timedelta(hours=3))
     assert api.register("post-later", pdq=lookalike(6))["verdict"] == "allow"
 
+    # A lead looks, finds the entry sound and releases it: it acts again, counted afresh.
+    listed = api.client.get("/v1/banks/memes/quarantined", headers=api.key("lead")).json()
+    assert [e["bank_hash_id"] for e in listed["entries"]] == [entry.id]
+    path = f"/v1/banks/memes/quarantined/{entry.id}/release"
+    assert api.client.post(path, headers=api.key("reviewer")).status_code == 403
+    assert api.client.post(path, headers=api.key("lead")).status_code == 200
+    assert api.client.post(path, headers=api.key("lead")).status_code == 404
+    assert api.register("post-released", pdq=lookalike(7))["verdict"] == "hold"
+
 
 def test_matches_spread_over_hours_do_not_flood(api: Api, clock: ManualClock) -> None:
     make_bank(api, "memes", action="hold", child_safety=False)
