@@ -99,6 +99,9 @@ def test_a_flooding_entry_is_quarantined_and_goes_to_a_lead(api: Api, clock: Man
     assert [v["verdict"] for v in verdicts] == ["hold"] * 3 + ["allow"] * 2
     assert [v["state"] for v in verdicts] == ["restricted"] * 3 + ["visible"] * 2
     assert verdicts[3]["matches"][0]["quarantined"] is True
+    case = api.case(verdicts[0]["matches"][0]["case_id"])
+    recorded = [e["data"] for e in case["events"] if e["type"] == "match"]
+    assert recorded[0]["threshold"] == 31 and recorded[0]["exchange"] is None
     assert verdicts[3]["matches"][0]["case_id"] is None
 
     with api.runtime.sessions() as session:
