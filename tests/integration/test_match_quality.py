@@ -117,6 +117,8 @@ def test_a_flooding_entry_is_quarantined_and_goes_to_a_lead(api: Api, clock: Man
         lead_case = session.get(Case, events[0].case_id)
         assert lead_case is not None and lead_case.state == "escalated"
         assert [link.item.content_id for link in lead_case.links] == ["post-3"]
+    seen = api.case(lead_case.id)  # the lead's case reads like any other, with no report
+    assert seen["state"] == "escalated" and seen["priority"] == "P1"
     banks = api.client.get("/v1/banks", headers=api.key("lead")).json()["banks"]
     assert banks[0]["quarantined_count"] == 1
     # Quarantine holds until a lead acts, however much time passes.

@@ -90,6 +90,7 @@ def update_bank(
     if bank is None:
         raise HmaError(404, "Bank not found", "bank_not_found")
     if new_name is not None and new_name != bank.name:
+        _guard_child_safety(bank, "renamed")
         if not HMA_BANK_NAME.fullmatch(new_name) or len(new_name) > 100:
             raise HmaError(400, NAME_RULE, "invalid_bank_name")
         if session.scalars(select(Bank).where(Bank.name == new_name)).first() is not None:
@@ -103,12 +104,25 @@ def update_bank(
     return bank
 
 
+def _guard_child_safety(bank: Bank, what: str) -> None:
+    """A child-safety bank (NCMEC's list, the internal bank confirmed CSAM goes to) is not
+    renamed or deleted through HMA, whose banks have no such notion: a lost CSAM bank lets
+    known material back up (DESIGN rule 10, nothing is lost)."""
+    if bank.child_safety:
+        raise HmaError(
+            403,
+            f"bank '{bank.name}' is a child-safety bank and is not {what} through HMA",
+            "child_safety_bank",
+        )
+
+
 def delete_bank(session: Session, name: str, now: datetime) -> None:
     """Retire every entry and set the bank aside under a name no one can take, which frees its
     own name; a bank that does not exist is already deleted (HMA answers the same)."""
     bank = find_bank(session, name)
     if bank is None:
         return
+    _guard_child_safety(bank, "deleted")
     for row in session.scalars(
         select(BankHash).where(BankHash.bank_id == bank.id, BankHash.retired_at.is_(None))
     ):

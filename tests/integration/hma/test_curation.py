@@ -213,3 +213,21 @@ def test_exchange_refusals(hma: TestClient, api: Api) -> None:
     assert hma.delete("/hma/c/exchange/NCMEC_NPO").json() == {"message": "Exchange deleted"}
     assert hma.get("/hma/c/exchange/NCMEC_NPO").status_code == 404
     assert hma.get("/hma/c/bank/NCMEC_NPO").status_code == 404  # its bank went with it
+
+
+def test_child_safety_banks_are_not_renamed_or_deleted_through_hma(
+    hma: TestClient, api: Api
+) -> None:
+    made = api.client.post(
+        "/v1/banks",
+        json={"name": "ncmec-csam", "action": "block", "child_safety": True},
+        headers=api.key("admin"),
+    )
+    assert made.status_code == 201
+    renamed = hma.put("/hma/c/bank/ncmec-csam", json={"name": "NCMEC"}, headers=JSON)
+    assert renamed.status_code == 403 and renamed.json()["error"]["code"] == "child_safety_bank"
+    assert hma.delete("/hma/c/bank/ncmec-csam").status_code == 403
+    assert hma.get("/hma/c/bank/ncmec-csam").json() == {
+        "name": "ncmec-csam",
+        "matching_enabled_ratio": 1.0,
+    }
