@@ -231,3 +231,26 @@ def test_child_safety_banks_are_not_renamed_or_deleted_through_hma(
         "name": "ncmec-csam",
         "matching_enabled_ratio": 1.0,
     }
+
+
+def test_a_video_is_hashed_banked_and_found_by_file(hma: TestClient) -> None:
+    from tests.support.synthetic_media import scene_frames, video_bytes
+
+    clip = video_bytes(scene_frames(8, 4.0, 10), 10)
+    hashed = hma.post("/hma/h/hash", files={"video": ("v.mp4", clip, "video/mp4")})
+    assert hashed.status_code == 200, hashed.text
+    assert set(hashed.json()) == {"video_md5", "video_vpdq"}
+    wrong = hma.post("/hma/h/hash", files={"photo": ("v.mp4", clip, "video/mp4")})
+    assert wrong.status_code == 400
+    unknown = hma.post("/hma/h/hash", files={"audio": ("v.mp4", clip, "video/mp4")})
+    assert unknown.json()["message"] == "no such content_type: 'audio'"
+
+    bank(hma, "CLIPS")
+    added = hma.post("/hma/c/bank/CLIPS/content", files={"video": ("v.mp4", clip, "video/mp4")})
+    assert added.status_code == 200 and added.json()["signals"] == hashed.json()
+    cid = added.json()["id"]
+    found = hma.post("/hma/m/lookup", files={"video": ("v.mp4", clip, "video/mp4")})
+    assert found.json() == {
+        "video_md5": {"CLIPS": [{"bank_content_id": cid, "distance": "0"}]},
+        "video_vpdq": {"CLIPS": [{"bank_content_id": cid, "distance": "100%[100%]"}]},
+    }
