@@ -79,6 +79,11 @@ class Settings:
     # URL is set, every statement of reasons is submitted there in batches through the outbox.
     dsa_api_url: str = ""
     dsa_api_token: str = field(default="", repr=False)
+    # Match quality and the HMA-compatible API (issue 11): a bank entry matching more than this
+    # many distinct items in an hour is quarantined (0: never); networks whose /hma calls need
+    # no key, because HMA's clients send none (comma-separated CIDRs; default none).
+    bank_flood_limit: int = 100
+    hma_open_from: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -129,6 +134,10 @@ class Settings:
             reveal_daily_cap=int(_env("REVEAL_DAILY_CAP", "100")),
             dsa_api_url=_env("DSA_API_URL", ""),
             dsa_api_token=_env("DSA_API_TOKEN", ""),
+            bank_flood_limit=int(_env("BANK_FLOOD_LIMIT", "100")),
+            hma_open_from=tuple(
+                n.strip() for n in _env("HMA_OPEN_FROM", "").split(",") if n.strip()
+            ),
         )
 
     def resolved(self) -> Settings:

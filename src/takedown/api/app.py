@@ -16,6 +16,7 @@ from takedown.api.deps import (
     ReporterRateLimit,
     rate_limit_storage,
 )
+from takedown.api.hma import create_hma_app
 from takedown.api.proxies import TrustedProxies
 from takedown.api.routes import (
     accounts,
@@ -73,4 +74,5 @@ def create_app(rt: Runtime, run_worker: bool | None = None) -> FastAPI:
     app.include_router(public_pages.router)
     staff_pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/hma", create_hma_app(rt), name="hma")
     return app

@@ -89,6 +89,13 @@ class MatchOut(BaseModel):
     compared_match_percent: float | None = None
     overlap_s: float | None = None
     case_id: str | None = None
+    # Provenance and policy (issue 11, item 4): the distance limit applied, the bank entry (its
+    # HMA content id), where it came from, and whether flood quarantine withheld its action.
+    threshold: int | None = None
+    bank_content_id: int | None = None
+    exchange: str | None = None
+    upstream_id: str | None = None
+    quarantined: bool = False
 
     @model_serializer(mode="wrap")
     def _measure_of_its_signal(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

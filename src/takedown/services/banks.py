@@ -62,6 +62,7 @@ def create_bank(
     actor: str,
     now: datetime,
     pdq_threshold: int | None = None,
+    suppression: bool = False,
 ) -> Bank:
     if not NAME.fullmatch(name):
         raise Invalid(
@@ -84,6 +85,8 @@ def create_bank(
         child_safety=child_safety,
         description=description,
         pdq_threshold=pdq_threshold,
+        suppression=suppression,
+        enabled_ratio=1.0,
         created_at=now,
         created_by=actor,
     )
@@ -93,7 +96,7 @@ def create_bank(
 
 
 def get_bank(session: Session, name: str) -> Bank:
-    bank = session.scalars(select(Bank).where(Bank.name == name)).first()
+    bank = session.scalars(select(Bank).where(Bank.name == name, Bank.deleted_at.is_(None))).first()
     if bank is None:
         raise NotFound(f"no bank named {name!r}", "bank_not_found")
     return bank
@@ -102,8 +105,18 @@ def get_bank(session: Session, name: str) -> Bank:
 def list_banks(session: Session) -> list[tuple[Bank, int]]:
     rows = session.execute(select(BankHash.bank_id, func.count()).group_by(BankHash.bank_id))
     counts = {bank_id: count for bank_id, count in rows}
-    banks = session.scalars(select(Bank).order_by(Bank.name))
+    banks = session.scalars(select(Bank).where(Bank.deleted_at.is_(None)).order_by(Bank.name))
     return [(bank, counts.get(bank.id, 0)) for bank in banks]
+
+
+def quarantined_counts(session: Session) -> dict[str, int]:
+    """Per bank id, how many entries flood quarantine has stopped (services.match_policy)."""
+    rows = session.execute(
+        select(BankHash.bank_id, func.count())
+        .where(BankHash.quarantined_at.isnot(None), BankHash.retired_at.is_(None))
+        .group_by(BankHash.bank_id)
+    )
+    return {bank_id: count for bank_id, count in rows}
 
 
 # -- reading batches ------------------------------------------------------------------------
@@ -316,7 +329,9 @@ def export_csv(session: Session, bank: Bank) -> str:
     return out.getvalue()
 
 
-def bank_json(bank: Bank, hash_count: int | None = None) -> dict[str, Any]:
+def bank_json(
+    bank: Bank, hash_count: int | None = None, quarantined: int | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": bank.name,
         "action": bank.action,
@@ -325,7 +340,11 @@ def bank_json(bank: Bank, hash_count: int | None = None) -> dict[str, Any]:
         "pdq_threshold": bank.pdq_threshold,
         "created_at": rfc3339(bank.created_at),
         "created_by": bank.created_by,
+        "suppression": bank.suppression,
+        "enabled_ratio": bank.enabled_ratio,
     }
     if hash_count is not None:
         out["hash_count"] = hash_count
+    if quarantined is not None:
+        out["quarantined_count"] = quarantined
     return out

@@ -88,7 +88,7 @@ def register_content(
             item=existing,
             verdict=verdict_for(existing),
             created=False,
-            matches=matching.matches_of(session, existing),
+            matches=matching.matches_of(session, existing, now),
         )
 
     # The index catches up before this transaction writes (services.match_index.Matcher).

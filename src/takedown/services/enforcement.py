@@ -348,7 +348,7 @@ def bank_case_media(session: Session, case: Case, actor: str, now: datetime) -> 
     parts = {
         item.id: part
         for item in items
-        if (part := marked_part(item, marked.get(item.id)) or matched_part(session, item))
+        if (part := marked_part(item, marked.get(item.id)) or matched_part(session, item, now))
     }
     return banks.bank_items(
         session, bank, items, note, actor, now, case_id=case.id, video_parts=parts
@@ -364,7 +364,7 @@ def marked_part(item: ContentItem, segments: list[tuple[float, float]] | None) -
     return json.dumps(format_frames(inside)) if inside else None
 
 
-def matched_part(session: Session, item: ContentItem) -> str | None:
+def matched_part(session: Session, item: ContentItem, now: datetime) -> str | None:
     """The vPDQ of the part of a video that matched banked videos, when it matched only in
     part (a compilation holding a banked clip); None to bank the item whole.
 
@@ -376,7 +376,7 @@ def matched_part(session: Session, item: ContentItem) -> str | None:
     if not query.vpdq:
         return None
     matcher = refreshed(session)
-    found = [m for m in live_bank_matches(session, matcher, query) if m.signal == "vpdq"]
+    found = [m for m in live_bank_matches(session, matcher, query, now) if m.signal == "vpdq"]
     if not found or any(m.closeness.video and m.closeness.video.query_found_whole for m in found):
         return None
     shared: dict[int, VpdqFrame] = {}

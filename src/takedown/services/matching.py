@@ -30,10 +30,11 @@ from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
 from takedown.outbox.queue import enqueue
-from takedown.services import banks, case_log, possible_copies
+from takedown.services import case_log, match_policy, possible_copies
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
+from takedown.services.match_policy import LiveMatch
 from takedown.services.restriction import remove_item, require_restriction, restrict_item
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected
@@ -81,6 +82,12 @@ def deadlines_of(session: Session) -> DeadlinePolicy:
 
     minutes = settings_of(session).deadline_minutes
     return DeadlinePolicy(windows={Priority(p): timedelta(minutes=m) for p, m in minutes.items()})
+
+
+def _flood_limit(session: Session) -> int:
+    from takedown.services.installation import settings_of
+
+    return settings_of(session).bank_flood_limit
 
 
 def refreshed(session: Session) -> Matcher:
@@ -147,6 +154,16 @@ def record_match(
             **match.closeness.as_json(),
             "bank_hash_id": match.entry.hash_id,
             "content_id": item.content_id,
+            # What the reviewer needs to weigh the match (facebook/ThreatExchange #1681).
+            **(
+                {
+                    "threshold": match.threshold,
+                    "exchange": match.exchange,
+                    "upstream_id": match.upstream_id,
+                }
+                if isinstance(match, LiveMatch)
+                else {}
+            ),
         },
     )
 
@@ -184,11 +201,18 @@ def match_report(
     return report
 
 
-def live_bank_matches(session: Session, matcher: Matcher, query: MediaQuery) -> list[BankMatch]:
-    """The index's bank matches less the entries retired since (a reversed decision)."""
+def live_bank_matches(
+    session: Session,
+    matcher: Matcher,
+    query: MediaQuery,
+    now: datetime,
+    banks: set[str] | None = None,
+) -> list[LiveMatch]:
+    """The index's bank matches that stand now (services.match_policy): less entries retired
+    (a reversed decision), deleted or disabled, less those a suppression bank vetoes, limited
+    to `banks` when given; each with its provenance and the threshold applied."""
     found = matcher.match_banks(query)
-    retired = banks.retired_hash_ids(session, [m.entry.hash_id for m in found])
-    return [m for m in found if m.entry.hash_id not in retired]
+    return match_policy.live(session, found, now, matcher.pdq_threshold, banks)
 
 
 def case_for_match(
@@ -351,18 +375,15 @@ def screen_upload(
             propose_copy(
                 session, copy_case, item, min(in_case, key=lambda m: m.closeness.rank), now
             )
-    bank_matches = live_bank_matches(session, matcher, query)
-    case = apply_bank_matches(session, [(item, m) for m in bank_matches], now, at_upload=True)
+    bank_matches = live_bank_matches(session, matcher, query, now)
+    # An entry that floods (too many distinct items in an hour) stops acting: a lead decides.
+    acting, withheld = match_policy.act_or_withhold(
+        session, bank_matches, item, now, _flood_limit(session)
+    )
+    case = apply_bank_matches(session, [(item, m) for m in acting], now, at_upload=True)
     return Screening(
-        [
-            {
-                "bank": m.entry.bank,
-                "signal": m.signal,
-                **m.closeness.as_json(),
-                "case_id": case.id if case else None,
-            }
-            for m in bank_matches
-        ],
+        [m.as_json(case.id if case else None) for m in acting]
+        + [m.as_json(None) for m in withheld],
         case,
     )
 
@@ -425,8 +446,9 @@ def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetim
     from takedown.store.banks import BankHash
 
     matcher = refreshed(session)
+    limit = _flood_limit(session)
     ids = [int(i) for i in payload.get("hash_ids", [])]
-    rows = session.scalars(select(BankHash).where(BankHash.id.in_(ids)).order_by(BankHash.id))
+    rows = list(session.scalars(select(BankHash).where(BankHash.id.in_(ids)).order_by(BankHash.id)))
     found_total = 0
     for row in rows:
         entry = matcher.entry(row.id)
@@ -434,12 +456,17 @@ def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetim
             continue
         query = MediaQuery.of_hash(row.signal, row.value)
         found = matcher.find_stored(query, pdq_threshold=entry.pdq_threshold)
-        items = [
-            (item, BankMatch(entry, m.closeness))
-            for m in found
-            if (item := session.get(ContentItem, m.item_id)) is not None
-            and item.state != ContentState.REMOVED  # already gone; nothing left to gather
-        ]
+        items: list[tuple[ContentItem, BankMatch]] = []
+        for m in found:
+            item = session.get(ContentItem, m.item_id)
+            if item is None or item.state == ContentState.REMOVED:
+                continue  # already gone; nothing left to gather
+            # The item's media as they match now: a suppression entry may veto this one, and
+            # a retired, deleted, disabled or suppression entry never acts.
+            standing = live_bank_matches(session, matcher, MediaQuery.of_item(item), now)
+            mine = [s for s in standing if s.entry.hash_id == row.id]
+            acting, _ = match_policy.act_or_withhold(session, mine, item, now, limit)
+            items.extend((item, a) for a in acting)
         apply_bank_matches(session, items, now, at_upload=False)
         found_total += len(items)
     log.info("bank scan of %d hashes found %d stored items", len(ids), found_total)
@@ -539,11 +566,11 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
     path.unlink(missing_ok=True)
 
 
-def matches_of(session: Session, item: ContentItem) -> list[dict[str, Any]]:
+def matches_of(session: Session, item: ContentItem, now: datetime) -> list[dict[str, Any]]:
     """The bank matches of an item already registered, as the first answer gave them
     (registering again is idempotent)."""
     matcher = refreshed(session)
-    found = live_bank_matches(session, matcher, MediaQuery.of_item(item))
+    found = live_bank_matches(session, matcher, MediaQuery.of_item(item), now)
     cases = open_cases_of(session, [item.id])
     if not cases:
         from takedown.services.cases import case_for_item
@@ -551,7 +578,4 @@ def matches_of(session: Session, item: ContentItem) -> list[dict[str, Any]]:
         latest = case_for_item(session, item)
         cases = [latest] if latest else []
     case_id = cases[0].id if cases and found else None
-    return [
-        {"bank": m.entry.bank, "signal": m.signal, **m.closeness.as_json(), "case_id": case_id}
-        for m in found
-    ]
+    return [m.as_json(None if m.quarantined else case_id) for m in found]

@@ -11,9 +11,9 @@ from starlette.datastructures import UploadFile
 
 from takedown.api.deps import STAFF, require, runtime
 from takedown.api.errors import ApiError
-from takedown.api.schemas import MatchOut
+from takedown.clock import rfc3339
 from takedown.runtime import Runtime
-from takedown.services import banks
+from takedown.services import banks, match_policy
 from takedown.services.access import Principal, Role
 from takedown.services.errors import Invalid
 from takedown.services.match_index import MediaQuery
@@ -31,6 +31,8 @@ class BankIn(BaseModel):
     child_safety: bool = False
     description: str | None = Field(default=None, max_length=2000)
     pdq_threshold: int | None = Field(default=None, ge=0, le=128)
+    # Known benign media: entries never act, they veto perceptual matches (match_quality).
+    suppression: bool = False
 
 
 class BankOut(BaseModel):
@@ -42,6 +44,9 @@ class BankOut(BaseModel):
     created_at: str
     created_by: str
     hash_count: int | None = None
+    suppression: bool = False
+    enabled_ratio: float = 1.0
+    quarantined_count: int | None = None
 
 
 class BankListOut(BaseModel):
@@ -58,10 +63,23 @@ class HashesAddedOut(BaseModel):
 class MatchIn(BaseModel):
     signal: str = Field(min_length=1, max_length=20)
     value: Any
+    # Only these banks' matches (suppression banks still veto).
+    banks: list[str] | None = Field(default=None, max_length=1000)
+
+
+class BankMatchOut(BaseModel):
+    bank: str
+    signal: str
+    distance: int
+    threshold: int | None
+    bank_content_id: int
+    exchange: str | None
+    upstream_id: str | None
+    quarantined: bool
 
 
 class MatchesOut(BaseModel):
-    matches: list[MatchOut]
+    matches: list[BankMatchOut]
 
 
 @router.post("/v1/banks", status_code=201, response_model=BankOut)
@@ -80,8 +98,9 @@ def post_bank(
             who.name,
             rt.clock.now(),
             body.pdq_threshold,
+            body.suppression,
         )
-        return banks.bank_json(bank, 0)
+        return banks.bank_json(bank, 0, 0)
 
 
 @router.get("/v1/banks", response_model=BankListOut)
@@ -89,7 +108,13 @@ def get_banks(
     who: Principal = Depends(require(*BANK_ROLES)), rt: Runtime = Depends(runtime)
 ) -> dict[str, Any]:
     with rt.transaction() as session:
-        return {"banks": [banks.bank_json(b, n) for b, n in banks.list_banks(session)]}
+        quarantined = banks.quarantined_counts(session)
+        return {
+            "banks": [
+                banks.bank_json(b, n, quarantined.get(b.id, 0))
+                for b, n in banks.list_banks(session)
+            ]
+        }
 
 
 async def read_hashes(request: Request) -> list[banks.HashEntry]:
@@ -163,7 +188,45 @@ def get_hashes_csv(
     )
 
 
-@router.post("/v1/match", response_model=MatchesOut, response_model_exclude_none=True)
+@router.get("/v1/banks/{name}/quarantined")
+def get_quarantined(
+    name: str, who: Principal = Depends(require(*BANK_ROLES)), rt: Runtime = Depends(runtime)
+) -> dict[str, Any]:
+    """The bank's entries that flood quarantine stopped, for a lead to look at."""
+    with rt.sessions() as session:
+        rows = match_policy.quarantined_entries(session, banks.get_bank(session, name))
+        return {
+            "entries": [
+                {
+                    "bank_hash_id": r.id,
+                    "signal": r.signal,
+                    "value": r.value,
+                    "note": r.note,
+                    "quarantined_at": rfc3339(r.quarantined_at) if r.quarantined_at else None,
+                }
+                for r in rows
+            ]
+        }
+
+
+@router.post("/v1/banks/{name}/quarantined/{hash_id}/release")
+def post_release(
+    name: str,
+    hash_id: int,
+    who: Principal = Depends(require(*BANK_ROLES)),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    """A lead lets a quarantined entry act again (its flood count starts afresh)."""
+    with rt.transaction() as session:
+        bank = banks.get_bank(session, name)
+        if not match_policy.release(session, bank, hash_id):
+            raise ApiError(
+                404, "not_quarantined", f"entry {hash_id} of {name!r} is not quarantined"
+            )
+    return {"bank": name, "bank_hash_id": hash_id, "released": True}
+
+
+@router.post("/v1/match", response_model=MatchesOut)
 def post_match(
     body: MatchIn,
     who: Principal = Depends(require(Role.PLATFORM, *STAFF)),
@@ -176,9 +239,7 @@ def post_match(
         raise Invalid(str(exc), "invalid_hash") from None
     with rt.sessions() as session:  # read-only: nothing to commit
         rt.matcher.refresh(session)
-        found = live_bank_matches(session, rt.matcher, MediaQuery.of_hash(signal, value))
-    return {
-        "matches": [
-            {"bank": m.entry.bank, "signal": m.signal, **m.closeness.as_json()} for m in found
-        ]
-    }
+        only = set(body.banks) if body.banks is not None else None
+        query = MediaQuery.of_hash(signal, value)
+        found = live_bank_matches(session, rt.matcher, query, rt.clock.now(), only)
+    return {"matches": [m.as_json() for m in found]}
