@@ -61,6 +61,14 @@ class Settings:
     # Hosts, addresses or CIDR ranges media may be fetched from besides public addresses
     # (API.md, TAKEDOWN_FETCH_ALLOW); used by /hma's url hashing.
     fetch_allow: tuple[str, ...] = ()
+    # Hash exchanges (issue 11, item 2): how often each enabled exchange is fetched, and where
+    # the NCMEC hash-sharing API and StopNCII live when not at their public addresses (a test
+    # or staging server; StopNCII credentials may also carry their own base_url_override).
+    exchange_fetch_seconds: float = 240.0
+    ncmec_hash_sharing_url: str = ""
+    stopncii_url: str = ""
+    # StopNCII's SubmitFeedback function key (empty: the fetch function key is used).
+    stopncii_feedback_key: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -105,6 +113,10 @@ class Settings:
                 n.strip() for n in _env("HMA_OPEN_FROM", "").split(",") if n.strip()
             ),
             fetch_allow=tuple(n.strip() for n in _env("FETCH_ALLOW", "").split(",") if n.strip()),
+            exchange_fetch_seconds=float(_env("EXCHANGE_FETCH_SECONDS", "240")),
+            ncmec_hash_sharing_url=_env("NCMEC_HASH_SHARING_URL", ""),
+            stopncii_url=_env("STOPNCII_URL", ""),
+            stopncii_feedback_key=_env("STOPNCII_FEEDBACK_KEY", ""),
         )
 
     def resolved(self) -> Settings:

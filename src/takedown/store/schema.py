@@ -5,6 +5,7 @@ import here; migrations and tests import this module, never the pieces.
 """
 
 import takedown.store.banks  # banks of known hashes and their entries
+import takedown.store.exchanges  # hash exchanges: fetch state and provenance per entry
 import takedown.store.filings  # evidence, legal holds, CyberTipline filings
 import takedown.store.review  # noqa: F401  (claims, decisions, appeals, staff sessions)
 from takedown.store.models import Base
