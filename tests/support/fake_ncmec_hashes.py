@@ -222,7 +222,7 @@ class FakeNcmecHashes:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if not self._authorised():
                     return
                 url = urlparse(self.path)
@@ -237,15 +237,13 @@ class FakeNcmecHashes:
                 elif url.path.startswith("/v2/feedback/") and url.path.endswith("/reasons"):
                     root = ET.Element("feedbackReasonsResult", {"xmlns": NS})
                     reasons = ET.SubElement(root, "availableFeedbackReasons")
-                    ET.SubElement(
-                        reasons, "reason", {"guid": NEGATIVE_REASON, "name": "Not CSAM"}
-                    )
+                    ET.SubElement(reasons, "reason", {"guid": NEGATIVE_REASON, "name": "Not CSAM"})
                     self._send(200, ET.tostring(root))
                 else:
                     fake.problems.append(f"unexpected GET {self.path}")
                     self._send(404, b"<error>not found</error>")
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 if not self._authorised():
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))

@@ -154,7 +154,7 @@ class FakeStopNcii:
                     return False
                 return True
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 url = urlparse(self.path)
                 if url.path != "/v1/FetchHashes":
                     fake.problems.append(f"unexpected GET {self.path}")
@@ -177,7 +177,7 @@ class FakeStopNcii:
                     body = body[: len(body) // 2]  # a 200 with half a JSON document (#2004)
                 self._send(status, body)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 url = urlparse(self.path)
                 if url.path != "/v1/SubmitFeedback":
                     fake.problems.append(f"unexpected POST {self.path}")

@@ -54,7 +54,7 @@ class NcmecExchange(NCMECSignalExchangeAPI):
 class StopNciiExchange(StopNCIISignalExchangeAPI):
     """StopNCII whose deltas carry the client's records, None for a withdrawn or deleted hash."""
 
-    def fetch_iter(  # type: ignore[override]
+    def fetch_iter(
         self,
         _supported_signal_types: t.Sequence[type[SignalType]],
         checkpoint: StopNCIICheckpoint | None,

@@ -103,14 +103,13 @@ def apply_delta(
         for h in hashes:
             hash_id = ids[(h.signal, banks.digest(h.value))]
             keep.add(hash_id)
-            row = rows.get(hash_id)
-            if row is None:
-                row = ExchangeEntry(
-                    exchange=exchange,
-                    record_key=key,
-                    hash_id=hash_id,
-                    first_seen=now,
-                )
+            row = rows.get(hash_id) or ExchangeEntry(
+                exchange=exchange,
+                record_key=key,
+                hash_id=hash_id,
+                first_seen=now,
+            )
+            if hash_id not in rows:
                 session.add(row)
                 rows[hash_id] = row
             row.upstream_id = h.upstream_id
@@ -264,9 +263,7 @@ def schedule_fetches(session: Session, now: datetime, every: timedelta) -> int:
     return queued
 
 
-def fetch_handler(
-    sessions: sessionmaker[Session], settings: Settings, clock: Clock
-) -> Any:
+def fetch_handler(sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> Any:
     """The outbox handler for `exchange.fetch`. A failed fetch is recorded in the exchange's
     health and retried at the next period, not by the outbox (its checkpoint is the retry)."""
 

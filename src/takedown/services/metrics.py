@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,6 +51,31 @@ class Metrics:
         self.outbox_pending = Gauge(
             "takedown_outbox_pending", "Side effects not yet acknowledged", registry=self.registry
         )
+        # Hash exchanges (issue 11, item 2): one series per exchange.
+        self.exchange_last_fetch = Gauge(
+            "takedown_exchange_last_fetch_timestamp_seconds",
+            "When the exchange's last fetch finished",
+            ["exchange"],
+            registry=self.registry,
+        )
+        self.exchange_success = Gauge(
+            "takedown_exchange_last_fetch_succeeded",
+            "1 when the exchange's last fetch succeeded, 0 when it failed",
+            ["exchange"],
+            registry=self.registry,
+        )
+        self.exchange_items = Gauge(
+            "takedown_exchange_items",
+            "Hashes the exchange holds in its bank",
+            ["exchange"],
+            registry=self.registry,
+        )
+        self.exchange_lag = Gauge(
+            "takedown_exchange_lag_seconds",
+            "How far the exchange's checkpoint trails now",
+            ["exchange"],
+            registry=self.registry,
+        )
 
     def job_finished(self, kind: str, result: str) -> None:
         self.jobs.labels(kind=kind, result=result).inc()
@@ -79,4 +106,19 @@ class Metrics:
             )
             or 0
         )
+        self._exchanges(session)
         return generate_latest(self.registry)
+
+    def _exchanges(self, session: Session) -> None:
+        from takedown.exchanges.health import all_health
+
+        now = datetime.now(UTC)
+        for h in all_health(session):
+            if h.last_finished_at is not None:
+                self.exchange_last_fetch.labels(exchange=h.name).set(h.last_finished_at.timestamp())
+            if h.last_succeeded is not None:
+                self.exchange_success.labels(exchange=h.name).set(1 if h.last_succeeded else 0)
+            self.exchange_items.labels(exchange=h.name).set(h.items)
+            lag = h.lag_seconds(now)
+            if lag is not None:
+                self.exchange_lag.labels(exchange=h.name).set(lag)

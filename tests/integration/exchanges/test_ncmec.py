@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from types import SimpleNamespace
-
 from typing import Any
 
 import pytest
@@ -48,7 +47,9 @@ def seed(fake: FakeNcmecHashes, count: int) -> list[FakeEntry]:
 
 def expected(entries: list[FakeEntry]) -> list[tuple[str, str, bool]]:
     return sorted(
-        (s, v, True) for e in entries for s, v in (("md5", md5(int(e.id[1:]))), ("pdq", pdq(int(e.id[1:]))))
+        (s, v, True)
+        for e in entries
+        for s, v in (("md5", md5(int(e.id[1:]))), ("pdq", pdq(int(e.id[1:]))))
     )
 
 

@@ -274,7 +274,7 @@ def exchange_show(exchange_name: str, rt: Runtime = Depends(runtime)) -> dict[st
 @router.get("/exchange/{exchange_name}/status", tags=["Exchanges"])
 def exchange_status(exchange_name: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
     with rt.sessions() as session:
-        return exchanges.fetch_status(session, exchange_name)
+        return exchanges.fetch_status(session, exchange_name, rt.clock.now())
 
 
 @router.put("/exchange/{exchange_name}", tags=["Exchanges"])

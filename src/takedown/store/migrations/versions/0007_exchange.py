@@ -24,9 +24,7 @@ def upgrade() -> None:
         sa.Column("exchange", sa.String(length=100), nullable=False),
         sa.Column("checkpoint", sa.JSON(), nullable=True),
         sa.Column("checkpoint_ts", sa.Integer(), nullable=True),
-        sa.Column(
-            "running_since", takedown.store.types.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("running_since", takedown.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "last_started_at", takedown.store.types.UTCDateTime(timezone=True), nullable=True
         ),
