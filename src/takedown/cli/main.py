@@ -130,6 +130,9 @@ from takedown.cli.banks import bank_app, scan_command  # noqa: E402
 
 app.add_typer(bank_app, name="bank")
 app.command("scan")(scan_command)
+from takedown.cli.exchanges import exchange_app  # noqa: E402
+
+app.add_typer(exchange_app, name="exchange")
 
 
 def main() -> None:
