@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
 from takedown.clock import ManualClock
+from takedown.services import access
 from tests.integration.exchanges.conftest import banked, stopncii_exchange
 from tests.support.factories import Api
 from tests.support.fake_stopncii import FakeStopNcii
+from tests.support.review import staff_user
+from tests.support.staff_web import sign_in
 
 PDQS = [f"{n:02x}" * 32 for n in (0x11, 0x22, 0x33, 0x44)]
 
@@ -58,3 +65,26 @@ def test_the_sweep_fetches_every_period_and_health_follows(
 def test_status_of_an_unknown_exchange_is_404(api: Api) -> None:
     response = api.client.get("/hma/c/exchange/NOPE/status", headers=api.key("admin"))
     assert response.status_code == 404
+
+
+def test_the_staff_exchanges_page_shows_health_to_leads_only(
+    api: Api, stopncii: FakeStopNcii, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    staff_user(api, "lena", "lead")
+    staff_user(api, "rita", "reviewer")
+    stopncii.add(PDQS[0], 1_700_000_000)
+    name = stopncii_exchange(api, stopncii)
+    stopncii.corrupt_from(1)
+    api.runtime.worker.drain()
+
+    lead = TestClient(api.client.app)
+    sign_in(lead, "lena")
+    page = lead.get("/staff/exchanges")
+    assert page.status_code == 200
+    assert f'data-exchange="{name}"' in page.text and "failed" in page.text
+    assert "JSONDecodeError" in page.text
+
+    reviewer = TestClient(api.client.app)
+    sign_in(reviewer, "rita")
+    assert reviewer.get("/staff/exchanges").status_code == 403
