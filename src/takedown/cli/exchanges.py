@@ -102,7 +102,7 @@ def exchange_status(
 
     now = SystemClock().now()
     with database_session(database_url, data_dir) as session:
-        found = {h.name: h.as_fetch_status(now) for h in all_health(session)}
+        found = {h.name: h.as_json(now) for h in all_health(session)}
     if name is not None:
         if name not in found:
             fail(f"no exchange named {name!r}")

@@ -1,6 +1,7 @@
 """Each exchange's health: its last fetch, whether it succeeded, how many items it holds and
-how far behind upstream it is. One reading serves `/hma/c/exchange/{name}/status` (HMA's
-FetchStatus shape, plus `last_error` and `lag_seconds`), the staff page, the CLI and `/metrics`.
+how far behind upstream it is. One reading serves `/hma/c/exchange/{name}/status` (exactly
+HMA's FetchStatus, whose `checkpoint_ts` gives the lag), and, with the last error and the lag
+spelled out, the staff page, the CLI and `/metrics`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,12 @@ class ExchangeHealth:
             "last_fetch_succeeded": self.last_succeeded,
             "up_to_date": self.up_to_date,
             "fetched_items": self.items,
+        }
+
+    def as_json(self, now: datetime) -> dict[str, Any]:
+        """The FetchStatus with what HMA leaves out: the last error and the lag."""
+        return {
+            **self.as_fetch_status(now),
             "last_error": self.last_error,
             "lag_seconds": self.lag_seconds(now),
         }

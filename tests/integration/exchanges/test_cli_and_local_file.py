@@ -48,6 +48,7 @@ def test_exchange_commands_over_a_local_file(database_url: str, tmp_path: Path) 
     code, out = run(database_url, tmp_path, "exchange", "status", "LOCAL_LIST")
     status = json.loads(out)["LOCAL_LIST"]
     assert status["fetched_items"] == 2 and status["last_fetch_succeeded"] is True
+    assert status["last_error"] is None and status["lag_seconds"] is None  # files have no time
 
     engine = make_engine(database_url)
     with engine.connect() as conn:
