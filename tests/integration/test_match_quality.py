@@ -99,6 +99,9 @@ def test_a_flooding_entry_is_quarantined_and_goes_to_a_lead(api: Api, clock: Man
     assert [v["verdict"] for v in verdicts] == ["hold"] * 3 + ["allow"] * 2
     assert [v["state"] for v in verdicts] == ["restricted"] * 3 + ["visible"] * 2
     assert verdicts[3]["matches"][0]["quarantined"] is True
+    case = api.case(verdicts[0]["matches"][0]["case_id"])
+    recorded = [e["data"] for e in case["events"] if e["type"] == "match"]
+    assert recorded[0]["threshold"] == 31 and recorded[0]["exchange"] is None
     assert verdicts[3]["matches"][0]["case_id"] is None
 
     with api.runtime.sessions() as session:
@@ -114,11 +117,22 @@ def test_a_flooding_entry_is_quarantined_and_goes_to_a_lead(api: Api, clock: Man
         lead_case = session.get(Case, events[0].case_id)
         assert lead_case is not None and lead_case.state == "escalated"
         assert [link.item.content_id for link in lead_case.links] == ["post-3"]
+    seen = api.case(lead_case.id)  # the lead's case reads like any other, with no report
+    assert seen["state"] == "escalated" and seen["priority"] == "P1"
     banks = api.client.get("/v1/banks", headers=api.key("lead")).json()["banks"]
     assert banks[0]["quarantined_count"] == 1
     # Quarantine holds until a lead acts, however much time passes.
     clock.advance(timedelta(hours=3))
     assert api.register("post-later", pdq=lookalike(6))["verdict"] == "allow"
+
+    # A lead looks, finds the entry sound and releases it: it acts again, counted afresh.
+    listed = api.client.get("/v1/banks/memes/quarantined", headers=api.key("lead")).json()
+    assert [e["bank_hash_id"] for e in listed["entries"]] == [entry.id]
+    path = f"/v1/banks/memes/quarantined/{entry.id}/release"
+    assert api.client.post(path, headers=api.key("reviewer")).status_code == 403
+    assert api.client.post(path, headers=api.key("lead")).status_code == 200
+    assert api.client.post(path, headers=api.key("lead")).status_code == 404
+    assert api.register("post-released", pdq=lookalike(7))["verdict"] == "hold"
 
 
 def test_matches_spread_over_hours_do_not_flood(api: Api, clock: ManualClock) -> None:

@@ -245,3 +245,30 @@ def quarantine(
         },
     )
     return case
+
+
+def quarantined_entries(session: Session, bank: Bank) -> list[BankHash]:
+    return list(
+        session.scalars(
+            select(BankHash)
+            .where(
+                BankHash.bank_id == bank.id,
+                BankHash.quarantined_at.isnot(None),
+                BankHash.retired_at.is_(None),
+            )
+            .order_by(BankHash.id)
+        )
+    )
+
+
+def release(session: Session, bank: Bank, hash_id: int) -> bool:
+    """A lead found the entry sound: it acts again, its flood count starting afresh (else
+    its next match would quarantine it at once). False when it was not quarantined."""
+    row = session.get(BankHash, hash_id)
+    if row is None or row.bank_id != bank.id or row.quarantined_at is None:
+        return False
+    row.quarantined_at = None
+    for hit in session.scalars(select(BankEntryHit).where(BankEntryHit.hash_id == hash_id)):
+        session.delete(hit)
+    session.flush()
+    return True

@@ -144,6 +144,16 @@ def record_match(
             "distance": match.distance,
             "bank_hash_id": match.entry.hash_id,
             "content_id": item.content_id,
+            # What the reviewer needs to weigh the match (facebook/ThreatExchange #1681).
+            **(
+                {
+                    "threshold": match.threshold,
+                    "exchange": match.exchange,
+                    "upstream_id": match.upstream_id,
+                }
+                if isinstance(match, LiveMatch)
+                else {}
+            ),
         },
     )
 

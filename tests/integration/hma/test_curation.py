@@ -213,3 +213,44 @@ def test_exchange_refusals(hma: TestClient, api: Api) -> None:
     assert hma.delete("/hma/c/exchange/NCMEC_NPO").json() == {"message": "Exchange deleted"}
     assert hma.get("/hma/c/exchange/NCMEC_NPO").status_code == 404
     assert hma.get("/hma/c/bank/NCMEC_NPO").status_code == 404  # its bank went with it
+
+
+def test_child_safety_banks_are_not_renamed_or_deleted_through_hma(
+    hma: TestClient, api: Api
+) -> None:
+    made = api.client.post(
+        "/v1/banks",
+        json={"name": "ncmec-csam", "action": "block", "child_safety": True},
+        headers=api.key("admin"),
+    )
+    assert made.status_code == 201
+    renamed = hma.put("/hma/c/bank/ncmec-csam", json={"name": "NCMEC"}, headers=JSON)
+    assert renamed.status_code == 403 and renamed.json()["error"]["code"] == "child_safety_bank"
+    assert hma.delete("/hma/c/bank/ncmec-csam").status_code == 403
+    assert hma.get("/hma/c/bank/ncmec-csam").json() == {
+        "name": "ncmec-csam",
+        "matching_enabled_ratio": 1.0,
+    }
+
+
+def test_a_video_is_hashed_banked_and_found_by_file(hma: TestClient) -> None:
+    from tests.support.synthetic_media import scene_frames, video_bytes
+
+    clip = video_bytes(scene_frames(8, 4.0, 10), 10)
+    hashed = hma.post("/hma/h/hash", files={"video": ("v.mp4", clip, "video/mp4")})
+    assert hashed.status_code == 200, hashed.text
+    assert set(hashed.json()) == {"video_md5", "video_vpdq"}
+    wrong = hma.post("/hma/h/hash", files={"photo": ("v.mp4", clip, "video/mp4")})
+    assert wrong.status_code == 400
+    unknown = hma.post("/hma/h/hash", files={"audio": ("v.mp4", clip, "video/mp4")})
+    assert unknown.json()["message"] == "no such content_type: 'audio'"
+
+    bank(hma, "CLIPS")
+    added = hma.post("/hma/c/bank/CLIPS/content", files={"video": ("v.mp4", clip, "video/mp4")})
+    assert added.status_code == 200 and added.json()["signals"] == hashed.json()
+    cid = added.json()["id"]
+    found = hma.post("/hma/m/lookup", files={"video": ("v.mp4", clip, "video/mp4")})
+    assert found.json() == {
+        "video_md5": {"CLIPS": [{"bank_content_id": cid, "distance": "0"}]},
+        "video_vpdq": {"CLIPS": [{"bank_content_id": cid, "distance": "100%[100%]"}]},
+    }

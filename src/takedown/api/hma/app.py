@@ -74,7 +74,7 @@ class _MergeSlashes:
 
 
 def create_hma_app(rt: Runtime) -> ASGIApp:
-    from takedown.api.hma import curation, hashing, matching
+    from takedown.api.hma import curation, exchanges, hashing, matching
 
     app = FastAPI(
         title="Takedown: HMA-compatible API",
@@ -129,4 +129,5 @@ def create_hma_app(rt: Runtime) -> ASGIApp:
     app.include_router(hashing.router, prefix="/h", dependencies=[Depends(PLATFORM)])
     app.include_router(matching.router, prefix="/m", dependencies=[Depends(PLATFORM)])
     app.include_router(curation.router, prefix="/c")
+    app.include_router(exchanges.router, prefix="/c")
     return _MergeSlashes(app)

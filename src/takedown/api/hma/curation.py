@@ -1,4 +1,5 @@
-"""`/hma/c`: HMA's curator: banks, bank content, exchanges, signal and content types."""
+"""`/hma/c`: HMA's curator: banks, bank content, signal and content types (exchanges:
+`takedown.api.hma.exchanges`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from takedown.api.deps import runtime
 from takedown.api.hma.app import CURATOR
 from takedown.api.hma.hashing import hash_form
 from takedown.hma import banks as hma_banks
-from takedown.hma import exchanges, hashing
+from takedown.hma import content, hashing
 from takedown.hma import matching as hma_matching
 from takedown.hma.errors import HmaError
 from takedown.hma.signals import CONTENT_TYPES, SIGNALS
@@ -35,17 +36,13 @@ class BankUpdateIn(BaseModel):
     enabled: bool | None = None
 
 
-class ExchangeUpdateIn(BaseModel):
-    enabled: bool | None = None
-
-
 def _content_id(content_id: str) -> int:
     if not content_id.isdigit():
         raise HmaError(404, "The requested URL was not found on the server.", "not_found")
     return int(content_id)
 
 
-async def _body(request: Request) -> tuple[Any, FormData | None]:
+async def read_body(request: Request) -> tuple[Any, FormData | None]:
     """A JSON body, or the form of a multipart one; (None, None) when there is neither."""
     kind = request.headers.get("content-type", "")
     if kind.startswith("multipart/form-data") or kind.startswith(
@@ -126,7 +123,7 @@ async def bank_add_content(
     `metadata` and `note` (JSON body, or form fields). Answers 200, as HMA does."""
     with rt.sessions() as session:
         hma_banks.require_bank(session, bank_name)
-    data, form = await _body(request)
+    data, form = await read_body(request)
     metadata_raw: Any = None
     note_raw: Any = None
     if isinstance(data, dict):
@@ -140,8 +137,8 @@ async def bank_add_content(
                     400, "metadata form field must be valid JSON", "invalid_metadata"
                 ) from None
         note_raw = form.get("note")
-    metadata = hma_banks.validate_metadata(metadata_raw)
-    note = hma_banks.validate_note(note_raw)
+    metadata = content.validate_metadata(metadata_raw)
+    note = content.validate_note(note_raw)
     if url:
         allow = rt.settings.fetch_allow
         hashes = await run_in_threadpool(hashing.hash_url, url, content_type, types, allow)
@@ -160,10 +157,10 @@ def _add_signals(
     note: str | None,
     who: str,
 ) -> dict[str, Any]:
-    signals = hma_banks.parse_signals(hashes)
+    signals = content.parse_signals(hashes)
     with rt.transaction() as session:
         bank = hma_banks.require_bank(session, bank_name)
-        return hma_banks.add_content(session, bank, signals, metadata, note, who, rt.clock.now())
+        return content.add_content(session, bank, signals, metadata, note, who, rt.clock.now())
 
 
 @router.post("/bank/{bank_name}/signal", tags=["Bank Content"])
@@ -173,11 +170,11 @@ async def bank_add_signals(
     """Bank hashes directly: `{"pdq": "...", "note": "..."}`."""
     with rt.sessions() as session:
         hma_banks.require_bank(session, bank_name)
-    data, _ = await _body(request)
+    data, _ = await read_body(request)
     if not isinstance(data, dict):
         raise HmaError(400, "this endpoint expects a json object payload", "invalid_request")
     data = dict(data)
-    note = hma_banks.validate_note(data.pop("note", None))
+    note = content.validate_note(data.pop("note", None))
     return _add_signals(rt, bank_name, data, None, note, who)
 
 
@@ -192,8 +189,8 @@ def bank_get_content(
     cid = _content_id(content_id)
     with rt.sessions() as session:
         bank = hma_banks.require_bank(session, bank_name)
-        rows = hma_banks.require_content(session, bank, cid)
-        return hma_banks.content_json(
+        rows = content.require_content(session, bank, cid)
+        return content.content_json(
             bank, rows, include_signals.lower() == "true", include_metadata.lower() == "true"
         )
 
@@ -203,10 +200,10 @@ async def bank_update_content(
     bank_name: str, content_id: str, request: Request, rt: Runtime = Depends(runtime)
 ) -> dict[str, Any]:
     cid = _content_id(content_id)
-    data, _ = await _body(request)
+    data, _ = await read_body(request)
     with rt.transaction() as session:
         bank = hma_banks.require_bank(session, bank_name)
-        return hma_banks.update_content(session, bank, cid, data, rt.clock.now())
+        return content.update_content(session, bank, cid, data, rt.clock.now())
 
 
 @router.delete("/bank/{bank_name}/content/{content_id}", tags=["Bank Content"])
@@ -216,80 +213,7 @@ def bank_delete_content(
     cid = _content_id(content_id)
     with rt.transaction() as session:
         bank = hma_banks.require_bank(session, bank_name)
-        return {"deleted": hma_banks.delete_content(session, bank, cid, rt.clock.now())}
-
-
-# -- exchanges ----------------------------------------------------------------------------------
-
-
-@router.get("/exchanges/apis", tags=["Exchanges"])
-def exchange_apis() -> list[str]:
-    return list(exchanges.APIS)
-
-
-@router.get("/exchanges/api/{api_name}", tags=["Exchanges"])
-def exchange_api_get(api_name: str, rt: Runtime = Depends(runtime)) -> dict[str, bool]:
-    with rt.sessions() as session:
-        return exchanges.api_status(session, api_name)
-
-
-@router.post("/exchanges/api/{api_name}", tags=["Exchanges"])
-async def exchange_api_set(
-    api_name: str, request: Request, rt: Runtime = Depends(runtime)
-) -> dict[str, bool]:
-    data, _ = await _body(request)
-    with rt.transaction() as session:
-        exchanges.api_status(session, api_name)  # an unknown API is refused before the body
-        exchanges.set_credentials(session, api_name, data, rt.clock.now())
-        return exchanges.api_status(session, api_name)
-
-
-@router.get("/exchanges/api/{api_name}/schema", tags=["Exchanges"])
-def exchange_api_schema(api_name: str) -> dict[str, Any]:
-    return exchanges.api_schema(api_name)
-
-
-@router.post("/exchanges", status_code=201, tags=["Exchanges"])
-async def exchange_create(
-    request: Request, who: str = Depends(CURATOR), rt: Runtime = Depends(runtime)
-) -> dict[str, str]:
-    data, _ = await _body(request)
-    with rt.transaction() as session:
-        exchanges.create_exchange(session, data, who, rt.clock.now())
-    return {"message": "Created successfully"}
-
-
-@router.get("/exchanges", tags=["Exchanges"])
-def exchange_list(rt: Runtime = Depends(runtime)) -> list[str]:
-    with rt.sessions() as session:
-        return exchanges.list_exchanges(session)
-
-
-@router.get("/exchange/{exchange_name}", tags=["Exchanges"])
-def exchange_show(exchange_name: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
-    with rt.sessions() as session:
-        return exchanges.exchange_json(exchanges.require_exchange(session, exchange_name))
-
-
-@router.get("/exchange/{exchange_name}/status", tags=["Exchanges"])
-def exchange_status(exchange_name: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
-    with rt.sessions() as session:
-        return exchanges.fetch_status(session, exchange_name, rt.clock.now())
-
-
-@router.put("/exchange/{exchange_name}", tags=["Exchanges"])
-def exchange_update(
-    exchange_name: str, body: ExchangeUpdateIn, rt: Runtime = Depends(runtime)
-) -> dict[str, Any]:
-    with rt.transaction() as session:
-        return exchanges.update_exchange(session, exchange_name, body.enabled)
-
-
-@router.delete("/exchange/{exchange_name}", tags=["Exchanges"])
-def exchange_delete(exchange_name: str, rt: Runtime = Depends(runtime)) -> dict[str, str]:
-    with rt.transaction() as session:
-        exchanges.delete_exchange(session, exchange_name, rt.clock.now())
-    return {"message": "Exchange deleted"}
+        return {"deleted": content.delete_content(session, bank, cid, rt.clock.now())}
 
 
 # -- signal and content types -------------------------------------------------------------------

@@ -11,8 +11,9 @@ from starlette.datastructures import UploadFile
 
 from takedown.api.deps import STAFF, require, runtime
 from takedown.api.errors import ApiError
+from takedown.clock import rfc3339
 from takedown.runtime import Runtime
-from takedown.services import banks
+from takedown.services import banks, match_policy
 from takedown.services.access import Principal, Role
 from takedown.services.errors import Invalid
 from takedown.services.match_index import MediaQuery
@@ -185,6 +186,44 @@ def get_hashes_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
+
+
+@router.get("/v1/banks/{name}/quarantined")
+def get_quarantined(
+    name: str, who: Principal = Depends(require(*BANK_ROLES)), rt: Runtime = Depends(runtime)
+) -> dict[str, Any]:
+    """The bank's entries that flood quarantine stopped, for a lead to look at."""
+    with rt.sessions() as session:
+        rows = match_policy.quarantined_entries(session, banks.get_bank(session, name))
+        return {
+            "entries": [
+                {
+                    "bank_hash_id": r.id,
+                    "signal": r.signal,
+                    "value": r.value,
+                    "note": r.note,
+                    "quarantined_at": rfc3339(r.quarantined_at) if r.quarantined_at else None,
+                }
+                for r in rows
+            ]
+        }
+
+
+@router.post("/v1/banks/{name}/quarantined/{hash_id}/release")
+def post_release(
+    name: str,
+    hash_id: int,
+    who: Principal = Depends(require(*BANK_ROLES)),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    """A lead lets a quarantined entry act again (its flood count starts afresh)."""
+    with rt.transaction() as session:
+        bank = banks.get_bank(session, name)
+        if not match_policy.release(session, bank, hash_id):
+            raise ApiError(
+                404, "not_quarantined", f"entry {hash_id} of {name!r} is not quarantined"
+            )
+    return {"bank": name, "bank_hash_id": hash_id, "released": True}
 
 
 @router.post("/v1/match", response_model=MatchesOut)
