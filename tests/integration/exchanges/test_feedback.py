@@ -20,6 +20,14 @@ def case_of(api: Api, content_id: str, **signals: object) -> str:
     return str(answer["matches"][0]["case_id"])
 
 
+def test_a_match_names_the_exchange_and_upstream_entry(api: Api, ncmec: FakeNcmecHashes) -> None:
+    ncmec.add(FakeEntry("img-9", 4, 1_750_000_000, {"md5": MD5_A}))
+    name = ncmec_exchange(api, ncmec)
+    assert fetch(api, name).up_to_date
+    match = api.register("upload-9", md5=MD5_A)["matches"][0]
+    assert (match["bank"], match["exchange"], match["upstream_id"]) == (name, name, "img-9")
+
+
 def test_ncmec_hears_a_confirmed_and_a_rejected_match(api: Api, ncmec: FakeNcmecHashes) -> None:
     ncmec.add(FakeEntry("img-1", 7, 1_750_000_000, {"md5": MD5_A}))
     ncmec.add(FakeEntry("img-2", 9, 1_750_000_001, {"md5": MD5_B}))
