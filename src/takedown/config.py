@@ -84,6 +84,14 @@ class Settings:
     # no key, because HMA's clients send none (comma-separated CIDRs; default none).
     bank_flood_limit: int = 100
     hma_open_from: tuple[str, ...] = ()
+    # Hash exchanges (issue 11, item 2): how often each enabled exchange is fetched, and where
+    # the NCMEC hash-sharing API and StopNCII live when not at their public addresses (a test
+    # or staging server; StopNCII credentials may also carry their own base_url_override).
+    exchange_fetch_seconds: float = 240.0
+    ncmec_hash_sharing_url: str = ""
+    stopncii_url: str = ""
+    # StopNCII's SubmitFeedback function key (empty: the fetch function key is used).
+    stopncii_feedback_key: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -138,6 +146,10 @@ class Settings:
             hma_open_from=tuple(
                 n.strip() for n in _env("HMA_OPEN_FROM", "").split(",") if n.strip()
             ),
+            exchange_fetch_seconds=float(_env("EXCHANGE_FETCH_SECONDS", "240")),
+            ncmec_hash_sharing_url=_env("NCMEC_HASH_SHARING_URL", ""),
+            stopncii_url=_env("STOPNCII_URL", ""),
+            stopncii_feedback_key=_env("STOPNCII_FEEDBACK_KEY", ""),
         )
 
     def resolved(self) -> Settings:

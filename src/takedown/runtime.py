@@ -19,6 +19,8 @@ from takedown.clock import Clock, SystemClock
 from takedown.config import Settings
 from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.vocabulary import Priority
+from takedown.exchanges import fetch as exchange_fetch
+from takedown.exchanges import opinions as exchange_opinions
 from takedown.outbox.enforcement import register_enforcement
 from takedown.outbox.notifications import register_notifications
 from takedown.outbox.transparency import register_dsa_submission
@@ -77,6 +79,18 @@ class Runtime:
         worker.register(matching.VIDEO_HASH, matching.hash_held_video)
         claim_idle = timedelta(minutes=settings.claim_idle_minutes)
         worker.periodic.append(lambda session, now: release_idle_claims(session, now, claim_idle))
+        fetch_every = timedelta(seconds=settings.exchange_fetch_seconds)
+        worker.register(
+            exchange_fetch.EXCHANGE_FETCH,
+            exchange_fetch.fetch_handler(sessions, settings, clock),
+            RetryPolicy(give_up_after=timedelta(0)),
+        )
+        worker.register(
+            exchange_opinions.EXCHANGE_OPINION, exchange_opinions.opinion_handler(settings)
+        )
+        worker.periodic.append(
+            lambda session, now: exchange_fetch.schedule_fetches(session, now, fetch_every)
+        )
         with transaction(sessions) as session:
             matcher.refresh(session)
         return cls(settings, engine, sessions, clock, worker, metrics, deadlines, matcher=matcher)

@@ -191,6 +191,9 @@ app.add_typer(report_app, name="report")
 from takedown.cli.audit import audit_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+from takedown.cli.exchanges import exchange_app  # noqa: E402
+
+app.add_typer(exchange_app, name="exchange")
 
 
 def main() -> None:

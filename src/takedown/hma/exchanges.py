@@ -4,8 +4,7 @@ This stores what `/hma/c/exchanges` configures: which API, its settings (python-
 config dataclass for that API, parsed and serialised by the library itself), whether it is
 enabled, and each API's credentials. As in HMA, creating an exchange creates the bank of the
 same name that the exchange fills, and deleting it deletes that bank. Fetching is the
-exchanges package's job (issue 11, item 2): `fetch_status` answers HMA's shape from nothing
-fetched until then.
+exchanges package's job (issue 11, item 2); `fetch_status` reports its health in HMA's shape.
 """
 
 from __future__ import annotations
@@ -247,14 +246,8 @@ def delete_exchange(session: Session, name: str, now: datetime) -> None:
     session.flush()
 
 
-def fetch_status(session: Session, name: str) -> dict[str, Any]:
-    """HMA's FetchStatus. Nothing fetches yet (item 2 of issue 11 brings the fetcher)."""
-    require_exchange(session, name)
-    return {
-        "checkpoint_ts": None,
-        "running_fetch_start_ts": None,
-        "last_fetch_complete_ts": None,
-        "last_fetch_succeeded": None,
-        "up_to_date": False,
-        "fetched_items": 0,
-    }
+def fetch_status(session: Session, name: str, now: datetime) -> dict[str, Any]:
+    """HMA's FetchStatus, from the exchanges package's record of its fetches."""
+    from takedown.exchanges.health import health
+
+    return health(session, require_exchange(session, name)).as_fetch_status(now)

@@ -22,6 +22,7 @@ from takedown.domain.case_state import transition
 from takedown.domain.match_quality import EXACT_SIGNALS, FLOOD_WINDOW, floods, vetoed
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import CaseState, EventType, Priority
+from takedown.exchanges.provenance import origins
 from takedown.services import case_log
 from takedown.services.cases import SYSTEM, link_item, open_case
 from takedown.services.match_index import BankMatch
@@ -33,7 +34,7 @@ from takedown.store.models import Case, ContentItem
 class LiveMatch(BankMatch):
     """A bank match with what a reviewer or a client needs to trust it (facebook/ThreatExchange
     #1681, #1827): the bank's current name, the entry's content id, the exchange and upstream
-    entry it came from (None until exchanges fill banks), and the threshold applied."""
+    entry it came from (None for entries no exchange brought), and the threshold applied."""
 
     bank_content_id: int = 0
     threshold: int | None = None
@@ -133,6 +134,7 @@ def live(
     suppression bank's match on the same media, limited to `banks` when given. Suppression
     matches themselves are left out unless `keep_suppression` (they never act)."""
     states = entry_states(session, [m.entry.hash_id for m in found])
+    upstream = origins(session, states)
     standing: list[LiveMatch] = []
     for match in found:
         state = states.get(match.entry.hash_id)
@@ -146,6 +148,8 @@ def live(
                 threshold=threshold_applied(match.signal, state, default_pdq),
                 quarantined=state.quarantined,
                 suppression=state.suppression,
+                exchange=upstream.get(match.entry.hash_id, (None, None))[0],
+                upstream_id=upstream.get(match.entry.hash_id, (None, None))[1],
             )
         )
     suppressors = [m.signal for m in standing if m.suppression]

@@ -64,6 +64,31 @@ class Metrics:
         # Case measures, deadlines, backlog, failures, matches, reveals (issue 14).
         self.oversight = OversightCollector()
         self.registry.register(self.oversight)
+        # Hash exchanges (issue 11, item 2): one series per exchange.
+        self.exchange_last_fetch = Gauge(
+            "takedown_exchange_last_fetch_timestamp_seconds",
+            "When the exchange's last fetch finished",
+            ["exchange"],
+            registry=self.registry,
+        )
+        self.exchange_success = Gauge(
+            "takedown_exchange_last_fetch_succeeded",
+            "1 when the exchange's last fetch succeeded, 0 when it failed",
+            ["exchange"],
+            registry=self.registry,
+        )
+        self.exchange_items = Gauge(
+            "takedown_exchange_items",
+            "Hashes the exchange holds in its bank",
+            ["exchange"],
+            registry=self.registry,
+        )
+        self.exchange_lag = Gauge(
+            "takedown_exchange_lag_seconds",
+            "How far the exchange's checkpoint trails now",
+            ["exchange"],
+            registry=self.registry,
+        )
 
     def job_finished(self, kind: str, result: str) -> None:
         self.jobs.labels(kind=kind, result=result).inc()
@@ -106,4 +131,19 @@ class Metrics:
             )
             or 0
         )
+        self._exchanges(session)
         return generate_latest(self.registry)
+
+    def _exchanges(self, session: Session) -> None:
+        from takedown.exchanges.health import all_health
+
+        now = datetime.now(UTC)
+        for h in all_health(session):
+            if h.last_finished_at is not None:
+                self.exchange_last_fetch.labels(exchange=h.name).set(h.last_finished_at.timestamp())
+            if h.last_succeeded is not None:
+                self.exchange_success.labels(exchange=h.name).set(1 if h.last_succeeded else 0)
+            self.exchange_items.labels(exchange=h.name).set(h.items)
+            lag = h.lag_seconds(now)
+            if lag is not None:
+                self.exchange_lag.labels(exchange=h.name).set(lag)

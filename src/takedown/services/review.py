@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Policy
+from takedown.exchanges.opinions import record_verdict
 from takedown.services import case_log, evidence, wellness
 from takedown.services.access import Principal, Role
 from takedown.services.audit_log import StaffAction, record_staff_action
@@ -440,6 +441,8 @@ def decide(
     case_log.record(session, case, EventType.DECIDE, who.name, now, data, decided)
     if final:
         apply_final_decision(session, case, outcome, policy, who.name, now)
+        # The verdict on any exchange hash that matched goes back upstream (issue 11, item 2).
+        record_verdict(session, case.id, decision.id, outcome is Outcome.VIOLATING, now)
     release(session, case.id, who, now, "decided")
     return DecisionResult(decision, final)
 

@@ -6,6 +6,7 @@ import here; migrations and tests import this module, never the pieces.
 
 import takedown.store.audit  # the staff audit log
 import takedown.store.banks  # banks of known hashes and their entries
+import takedown.store.exchanges  # hash exchanges: fetch state and provenance per entry
 import takedown.store.exposure  # view counts the platform reports over time
 import takedown.store.filings  # evidence, legal holds, CyberTipline filings
 import takedown.store.intake  # staff log-in attempts (the brute-force throttle)

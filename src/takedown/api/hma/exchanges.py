@@ -72,7 +72,7 @@ def exchange_show(exchange_name: str, rt: Runtime = Depends(runtime)) -> dict[st
 @router.get("/exchange/{exchange_name}/status")
 def exchange_status(exchange_name: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
     with rt.sessions() as session:
-        return exchanges.fetch_status(session, exchange_name)
+        return exchanges.fetch_status(session, exchange_name, rt.clock.now())
 
 
 @router.put("/exchange/{exchange_name}")

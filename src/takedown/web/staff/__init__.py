@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from takedown.web.staff import accounts, auth, dashboard, media, pages
+from takedown.web.staff import accounts, auth, dashboard, exchanges, media, pages
 from takedown.web.staff.rendering import render
 
 # Scripts and styles come only from this server (no CDN: the pages work with no network), and
@@ -30,7 +30,14 @@ SECURITY_HEADERS = {
 
 
 def install(app: FastAPI) -> None:
-    for router in (auth.router, pages.router, media.router, accounts.router, dashboard.router):
+    for router in (
+        auth.router,
+        pages.router,
+        media.router,
+        accounts.router,
+        dashboard.router,
+        exchanges.router,
+    ):
         app.include_router(router)
 
     @app.exception_handler(auth.SignInRequired)

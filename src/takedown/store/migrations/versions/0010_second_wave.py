@@ -11,7 +11,7 @@ revision: str = "0010_second_wave"
 down_revision: str | Sequence[str] | None = (
     "0006_audit",
     "0006_fidelity",
-    "0006_hma",
+    "0007_exchange",
     "0006_intake",
     "0007_merge_oversight",
 )
