@@ -40,6 +40,7 @@ def kill_database(api: Api) -> None:
     api.runtime.sessions = make_sessionmaker(api.runtime.engine)
 
 
+@pytest.mark.database_killed
 def test_a_dead_database_is_a_503_with_retry_after_on_every_kind_of_route(api: Api) -> None:
     key = api.key("reviewer")  # made while the database answers
     kill_database(api)
@@ -54,6 +55,7 @@ def test_a_dead_database_is_a_503_with_retry_after_on_every_kind_of_route(api: A
     assert page.status_code in (200, 503)  # the form needs no database; if it does, a 503
 
 
+@pytest.mark.database_killed
 def test_healthz_and_readyz_say_what_is_wrong(api: Api) -> None:
     assert api.client.get("/readyz").json() == {"status": "ok"}
     kill_database(api)

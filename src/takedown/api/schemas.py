@@ -127,7 +127,8 @@ class ContentUpdateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    views: StrictInt | None = Field(default=None, ge=0)
+    # A view count past a 64-bit integer is not a count: refused, never a database error.
+    views: StrictInt | None = Field(default=None, ge=0, le=2**63 - 1)
     text: StrictStr | None = Field(default=None, max_length=MAX_ITEM_TEXT)
 
     @model_validator(mode="after")

@@ -376,8 +376,14 @@ def _prepare(sessions: sessionmaker[Session], filing_id: str, now: datetime) -> 
             validate_report(document)
             filing.report_xml = document
             known = {f.evidence_id for f in filing.files}
-            for record in records.values():
-                if record and record.status == "stored" and record.id not in known:
+            # A message's preserved text is in the report itself, never uploaded as a file.
+            for item_id, record in records.items():
+                if (
+                    record
+                    and record.status == "stored"
+                    and record.id not in known
+                    and item_id in media
+                ):
                     session.add(
                         FilingFile(
                             filing_id=filing.id, evidence_id=record.id, content_id=record.content_id

@@ -63,7 +63,7 @@ def test_the_sweep_fetches_every_period_and_health_follows(
         "fetched_items",
     }
 
-    metrics = api.client.get("/metrics").text
+    metrics = api.client.get("/metrics", headers=api.key("admin")).text
     assert f'takedown_exchange_items{{exchange="{name}"}} 4.0' in metrics
     assert f'takedown_exchange_last_fetch_succeeded{{exchange="{name}"}} 0.0' in metrics
     assert f'takedown_exchange_lag_seconds{{exchange="{name}"}}' in metrics

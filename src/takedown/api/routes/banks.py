@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
@@ -212,7 +212,7 @@ def get_quarantined(
 @router.post("/v1/banks/{name}/quarantined/{hash_id}/release")
 def post_release(
     name: str,
-    hash_id: int,
+    hash_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     who: Principal = Depends(require(*BANK_ROLES)),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
