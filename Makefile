@@ -14,7 +14,7 @@ test: setup
 	./scripts/services
 	.venv/bin/ruff check .
 	.venv/bin/mypy
-	.venv/bin/pytest
+	.venv/bin/pytest -n 3
 
 lint: setup
 	.venv/bin/ruff check .
