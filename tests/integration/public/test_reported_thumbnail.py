@@ -148,3 +148,11 @@ def test_after_removal_the_thumbnail_is_gone(api: Api) -> None:
     assert api.client.get(f"/status/{token}/thumbnail").status_code == 404
     assert IMG not in api.client.get(f"/status/{token}").text
     assert thumbnail_files(api) == []
+
+
+def test_an_image_with_a_sexual_report_waiting_for_it_keeps_no_thumbnail(api: Api) -> None:
+    # A bystander's report is filed before the platform registers the image.
+    waiting = report_token(api, "img-6", "non_consensual_intimate_imagery", "a")
+    upload_image(api, "img-6", encoded(synthetic_image(15)))
+    assert thumbnail_files(api) == []
+    assert api.client.get(f"/status/{waiting}/thumbnail").status_code == 404
