@@ -16,6 +16,10 @@ be kept from the upload itself. The least invasive option is taken:
 - deleted when the item is removed, and when a report of a sexual category
   (domain.reported_preview) reaches it, so it is never served nor kept for those;
 - served only to a reporter, by their status token, never by content id.
+
+Not on the report form: there the category is not chosen yet, so the rule above cannot be
+applied (someone about to report abuse imagery would be shown it again), and the form knows
+only a content id, by which nothing is served.
 """
 
 from __future__ import annotations
