@@ -11,9 +11,10 @@ from takedown.clock import rfc3339
 from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.deadlines import DeadlinePolicy, tightened_deadline
+from takedown.domain.reported_preview import is_sexual
 from takedown.domain.triage import Triage, case_priority
 from takedown.domain.vocabulary import CaseState, ContentState, EventType, Priority
-from takedown.services import case_log
+from takedown.services import case_log, thumbnails
 from takedown.services.errors import NotFound
 from takedown.store.models import Case, CaseItem, ContentItem, Report
 from takedown.store.types import new_id
@@ -81,6 +82,8 @@ def link_item(session: Session, case: Case, item: ContentItem, reason: str, now:
     link = CaseItem(case_id=case.id, item_id=item.id, linked_at=now, reason=reason, item=item)
     session.add(link)
     case.links.append(link)
+    if is_sexual(case.category) or case.child_safety:
+        thumbnails.forget(session, [item])  # a copy joining a sexual case keeps no preview
     case_log.record(
         session,
         case,

@@ -33,6 +33,7 @@ from takedown.services import (
     evidence,
     matching,
     take_it_down,
+    thumbnails,
 )
 from takedown.services.cases import (
     case_for_item,
@@ -213,6 +214,7 @@ def file_report(
     if item is not None:
         link_item(session, case, item, "reported", now)
         matching.join_copies(session, case, item, now)
+    thumbnails.forget_if_sexual(session, case, data.category.value)
     reprioritise(session, case, now, policy)
     # A case raised to P0 by distinct reporters of child sexual content is hidden like any P0,
     # unless those reporters are a burst of newcomers (domain.report_abuse): then a reviewer

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from takedown.domain.case_projection import CaseFields
 from takedown.domain.vocabulary import ContentState, EventType, Policy, WebhookType
-from takedown.services import case_log, evidence, statement_of_reasons
+from takedown.services import case_log, evidence, statement_of_reasons, thumbnails
 from takedown.store.models import Case, ContentItem
 
 
@@ -105,6 +105,7 @@ def remove_item(
         return False
     item.state = ContentState.REMOVED.value
     item.updated_at = now
+    thumbnails.forget(session, [item])  # nothing of a removed item is shown to anyone
     data = {"action": "removed", "content_id": item.content_id, "account_id": item.account_id}
     event = case_log.record(session, case, EventType.ACTION, actor, now, {**data, **details})
     policy = details.get("policy")

@@ -5,14 +5,14 @@ Never a generic "we're reviewing": each update names the step that happened and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import CaseState, EventType
-from takedown.services import case_log
+from takedown.services import case_log, thumbnails
 from takedown.services.errors import NotFound
 from takedown.services.reports import report_for_token
 from takedown.store.models import Case, CaseEvent, ContentItem, Report
@@ -41,13 +41,15 @@ class ReportedThing:
     """What a reporter is shown as the thing they report: never the platform's internal id.
 
     `title`: what the public sees it called; `excerpt`: the start of its registered text;
-    `account`: set when the report is about an account; `url`: the link the reporter gave.
+    `account`: set when the report is about an account; `url`: the link the reporter gave;
+    `thumbnail`: a safe thumbnail may be shown to this reporter (services.thumbnails).
     """
 
     title: str | None = None
     excerpt: str | None = None
     account: str | None = None
     url: str | None = None
+    thumbnail: bool = False
 
     @property
     def known(self) -> bool:
@@ -247,9 +249,8 @@ def status_for_token(session: Session, token: str) -> StatusView:
         and decision["outcome"] == "not_violating"
         and (case.state in (CaseState.DECIDED, CaseState.CLOSED))
     )
-    return StatusView(
-        report, case, content_state, updates, decision, can_appeal, _reported_thing(report, case)
-    )
+    reported = replace(_reported_thing(report, case), thumbnail=thumbnails.shown(session, report))
+    return StatusView(report, case, content_state, updates, decision, can_appeal, reported)
 
 
 def _reported_thing(report: Report, case: Case) -> ReportedThing:

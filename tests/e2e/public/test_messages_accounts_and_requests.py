@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.public.conftest import serious_violations
 from tests.support.browser import screenshot
 from tests.support.server import ServerProcess
+from tests.support.synthetic_media import encoded, synthetic_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -126,3 +127,30 @@ def test_the_person_in_the_images_asks_for_removal_under_the_take_it_down_act(
     assert "Your removal request under the TAKE IT DOWN Act is valid" in main
     assert serious_violations(phone, axe_source) == []
     screenshot(phone, "status-take-it-down-phone")
+
+
+def test_a_bullying_report_on_a_photo_shows_its_thumbnail_on_the_status_page(
+    phone: Any, public_server: ServerProcess, staff_keys: dict[str, Any], axe_source: str
+) -> None:
+    response = httpx.post(
+        public_server.url + "/v1/content",
+        data={"content_id": "img-7004", "account_id": "acct-bully", "title": "Locker room sign"},
+        files={"file": ("p.png", encoded(synthetic_image(21, (600, 400))), "image/png")},
+        headers=staff_keys["platform"],
+    )
+    assert response.status_code == 200, response.text
+    phone.goto(f"{public_server.url}/report?content_id=img-7004")
+    phone.get_by_label("Bullying or harassment").check()
+    phone.get_by_label("I saw it").check()
+    phone.get_by_role("button", name="Send report").click()
+    phone.get_by_role("heading", name="We received your report").wait_for()
+
+    phone.goto(phone.locator("#status-link").get_attribute("href"))
+    thumbnail = phone.get_by_role("img", name="A small picture of what you reported")
+    thumbnail.wait_for()
+    # Loaded under the page's own policy, and drawn no larger than it was kept.
+    assert phone.evaluate("document.querySelector('.item-thumbnail').naturalWidth") == 160
+    assert "Locker room sign" in phone.inner_text("main")
+    assert serious_violations(phone, axe_source) == []
+    fits_the_screen(phone)
+    screenshot(phone, "status-thumbnail-phone")

@@ -17,6 +17,7 @@ from takedown.api.schemas import ContentOut, ContentStatusOut, ContentUpdateIn
 from takedown.api.upload_slots import upload_slot
 from takedown.domain.vocabulary import MAX_ITEM_TEXT, MEDIA_KINDS, ItemKind
 from takedown.runtime import Runtime
+from takedown.services import thumbnails
 from takedown.services.access import Principal, Role
 from takedown.services.content import SignalValue, register_content, update_content
 from takedown.services.errors import NotFound
@@ -113,11 +114,14 @@ async def post_content(
     media_type = None
     upload: bytes | None = None
     video: bytes | None = None
+    small: bytes | None = None  # the reporter's thumbnail of an image (services.thumbnails)
     if file is not None:
         upload = await read_upload(file)
         hashed, video = await run_in_threadpool(hash_upload, upload)
         # The declared type (file.content_type) is the uploader's claim and is never kept.
         media_type = await run_in_threadpool(detected_type, upload)
+        if video is None and media_type and media_type.startswith("image/"):
+            small = await run_in_threadpool(thumbnails.shrink, upload)
         given = {s.signal for s in parsed}
         parsed.extend(s for s in hashed if s.signal not in given)
     if not parsed and (kind in MEDIA_KINDS or (kind is None and text is None)):
@@ -131,6 +135,7 @@ async def post_content(
     if kind is None and not parsed:
         kind = ItemKind.TEXT
     held: Path | None = None
+    kept: str | None = None
     try:
         with rt.transaction() as session:
             result = register_content(
@@ -149,6 +154,12 @@ async def post_content(
             if upload is not None:
                 # Hidden in this same request: the uploaded bytes become the evidence copy now.
                 capture_upload(session, result.item, upload, media_type, rt.clock.now())
+            if (
+                small is not None
+                and result.created
+                and thumbnails.keep(session, result.item, small)
+            ):
+                kept = result.item.id
             if video is not None and result.created:
                 # Kept only until the video.hash job has hashed it (services.matching).
                 held = rt.settings.data_dir / "held-videos" / result.item.id
@@ -165,6 +176,8 @@ async def post_content(
     except BaseException:
         if held is not None:  # bad input leaves nothing behind
             held.unlink(missing_ok=True)
+        if kept is not None:
+            thumbnails.discard(rt.settings, kept)
         raise
     rt.metrics.content.labels(verdict=out["verdict"]).inc()
     return out

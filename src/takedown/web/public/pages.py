@@ -22,8 +22,9 @@ from takedown.api.schemas import ReportIn
 from takedown.domain.take_it_down import REQUEST_CATEGORIES, REQUEST_ROLES
 from takedown.domain.vocabulary import Category
 from takedown.runtime import Runtime
+from takedown.services import thumbnails
 from takedown.services.errors import ServiceError
-from takedown.services.reports import ReportInput, find_item
+from takedown.services.reports import ReportInput, find_item, report_for_token
 from takedown.services.status import ReportedThing, StatusView, describe, status_for_token
 from takedown.web.public import appeals, choices, form_token
 from takedown.web.public.rendering import render
@@ -296,6 +297,7 @@ def _snapshot(request: Request, rt: Runtime, view: StatusView, token: str) -> di
         "case_state": choices.CASE_STATES.get(case.state, case.state),
         "content_state": choices.CONTENT_STATES.get(view.content_state or ""),
         "reported": view.reported,
+        "thumbnail_url": f"/status/{token}/thumbnail" if view.reported.thumbnail else None,
         "form_token": form_token.issue(rt.settings.secret_key, client_address(request)),
     }
 
@@ -319,6 +321,29 @@ def status_page(request: Request, token: str, rt: Runtime = Depends(runtime)) ->
         return _not_found(request, rt)
     context["appealed"] = request.query_params.get("appealed")
     return _page(request, rt, "public/status.html", context)
+
+
+# The thumbnail is a picture from a stranger's upload: never sniffed as anything else, never a
+# document that can run or load anything, kept only in this reporter's browser, not leaked on.
+THUMBNAIL_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, max-age=300",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@router.get("/status/{token}/thumbnail")
+def status_thumbnail(request: Request, token: str, rt: Runtime = Depends(runtime)) -> Response:
+    """The safe thumbnail of what this reporter reported (services.thumbnails); keyed by the
+    status token so nobody can walk through the platform's items by content id."""
+    with rt.transaction() as session:
+        report = report_for_token(session, token)
+        small = thumbnails.for_report(session, report) if report is not None else None
+    if small is None:
+        return _not_found(request, rt)
+    return Response(small, media_type="image/png", headers=THUMBNAIL_HEADERS)
 
 
 @router.post("/status/{token}/appeal", response_class=HTMLResponse)
