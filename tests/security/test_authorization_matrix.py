@@ -35,6 +35,7 @@ IDENTITIES = (ANON, PLATFORM, REVIEWER, LEAD, ADMIN, LEGAL, WRONG_KEY)
 EVERYONE = frozenset(IDENTITIES)
 STAFF = frozenset({REVIEWER, LEAD, ADMIN, LEGAL})
 DECIDERS = frozenset({REVIEWER, LEAD, ADMIN})
+CURATORS = frozenset({LEAD, ADMIN})
 
 # (method, path) -> the identities that get past its guard. Everyone else must be refused:
 # 401/403 from the API, and for the staff pages a redirect to the log-in form, 401 or 403.
@@ -45,13 +46,16 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/docs/oauth2-redirect"): EVERYONE,
     ("GET", "/redoc"): EVERYONE,
     ("GET", "/healthz"): EVERYONE,
-    ("GET", "/metrics"): EVERYONE,
+    ("GET", "/readyz"): EVERYONE,
+    # Report counts and reviewers' names: a lead's or an admin's key (issue 10.9).
+    ("GET", "/metrics"): frozenset({LEAD, ADMIN}),
     ("GET", "/static"): EVERYONE,
     # Platform endpoints.
     ("POST", "/v1/content"): frozenset({PLATFORM, ADMIN}),
     ("GET", "/v1/content/{content_id}"): frozenset({PLATFORM}) | STAFF,
     ("POST", "/v1/webhooks"): frozenset({PLATFORM, ADMIN}),
     ("POST", "/v1/content/{content_id}/appeal"): frozenset({PLATFORM}),
+    ("PATCH", "/v1/content/{content_id}"): frozenset({PLATFORM, ADMIN}),
     # Public reporting: no key, rate limited.
     ("POST", "/v1/reports"): EVERYONE,
     ("GET", "/v1/status/{status_token}"): EVERYONE,
@@ -63,22 +67,32 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/report/hashes"): EVERYONE,
     ("GET", "/status/{token}"): EVERYONE,
     ("POST", "/status/{token}/appeal"): EVERYONE,
+    ("GET", "/status/{token}/thumbnail"): EVERYONE,
     # Staff API.
     ("GET", "/v1/cases"): STAFF,
     ("GET", "/v1/cases/{case_id}"): STAFF,
     ("GET", "/v1/cases/{case_id}/events"): STAFF,
     ("POST", "/v1/cases/{case_id}/decision"): DECIDERS,
+    ("POST", "/v1/cases/{case_id}/possible-copies/{content_id}/link"): DECIDERS,
+    ("PUT", "/v1/cases/{case_id}/content/{content_id}/bank-part"): DECIDERS,
+    ("POST", "/v1/cases/{case_id}/account-suspension"): frozenset({LEAD, ADMIN}),
     # Banks; matching is open to the platform too.
     ("POST", "/v1/banks"): frozenset({ADMIN, LEAD}),
     ("GET", "/v1/banks"): frozenset({ADMIN, LEAD}),
     ("POST", "/v1/banks/{name}/hashes"): frozenset({ADMIN, LEAD}),
     ("GET", "/v1/banks/{name}/hashes.csv"): frozenset({ADMIN, LEAD}),
     ("POST", "/v1/match"): frozenset({PLATFORM}) | STAFF,
+    ("GET", "/v1/banks/{name}/quarantined"): frozenset({ADMIN, LEAD}),
+    ("POST", "/v1/banks/{name}/quarantined/{hash_id}/release"): frozenset({ADMIN, LEAD}),
     # Evidence and filings.
     ("GET", "/v1/cases/{case_id}/evidence-package"): frozenset({LEGAL}),
     ("POST", "/v1/cases/{case_id}/legal-hold"): frozenset({LEGAL}),
     ("DELETE", "/v1/cases/{case_id}/legal-hold"): frozenset({LEGAL}),
     ("GET", "/v1/filings"): frozenset({LEGAL, ADMIN}),
+    ("POST", "/v1/cases/{case_id}/filing/retry"): frozenset({LEGAL, ADMIN}),
+    # Transparency (API.md, "Transparency and oversight").
+    ("GET", "/v1/transparency/statements"): frozenset({LEGAL, ADMIN}),
+    ("GET", "/v1/transparency/report"): frozenset({LEGAL, ADMIN}),
     # Staff pages (a session cookie, not a key).
     ("GET", "/staff/login"): EVERYONE,
     ("POST", "/staff/login"): EVERYONE,
@@ -95,6 +109,48 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/staff/legal"): frozenset({LEGAL, ADMIN}),
     ("POST", "/staff/cases/{case_id}/items/{item_id}/reveal"): STAFF,
     ("GET", "/staff/media/{token}"): STAFF,
+    ("POST", "/staff/cases/{case_id}/account-suspension"): frozenset({LEAD, ADMIN}),
+    ("POST", "/staff/cases/{case_id}/filing/retry"): frozenset({LEGAL, ADMIN}),
+    ("GET", "/staff/dashboard"): frozenset({LEAD, ADMIN}),
+    ("POST", "/staff/dashboard/wellness"): frozenset({LEAD, ADMIN}),
+    ("GET", "/staff/exchanges"): frozenset({LEAD, ADMIN}),
+    # The HMA-compatible API (API.md): a platform key hashes and matches, a lead or an admin
+    # curates; its health and documentation are open, as in HMA.
+    ("GET", "/hma/status"): EVERYONE,
+    ("GET", "/hma/status/live"): EVERYONE,
+    ("GET", "/hma/openapi/openapi.json"): EVERYONE,
+    ("GET", "/hma/openapi/swagger"): EVERYONE,
+    ("GET", "/hma/docs/oauth2-redirect"): EVERYONE,
+    ("GET", "/hma/h/hash"): frozenset({PLATFORM}),
+    ("POST", "/hma/h/hash"): frozenset({PLATFORM}),
+    ("GET", "/hma/m/lookup"): frozenset({PLATFORM}),
+    ("POST", "/hma/m/lookup"): frozenset({PLATFORM}),
+    ("GET", "/hma/m/raw_lookup"): frozenset({PLATFORM}),
+    ("GET", "/hma/m/index/status"): frozenset({PLATFORM}),
+    ("POST", "/hma/m/compare"): frozenset({PLATFORM}),
+    ("GET", "/hma/c/banks"): CURATORS,
+    ("POST", "/hma/c/banks"): CURATORS,
+    ("GET", "/hma/c/bank/{bank_name}"): CURATORS,
+    ("PUT", "/hma/c/bank/{bank_name}"): CURATORS,
+    ("DELETE", "/hma/c/bank/{bank_name}"): CURATORS,
+    ("POST", "/hma/c/bank/{bank_name}/content"): CURATORS,
+    ("POST", "/hma/c/bank/{bank_name}/signal"): CURATORS,
+    ("GET", "/hma/c/bank/{bank_name}/content/{content_id}"): CURATORS,
+    ("PUT", "/hma/c/bank/{bank_name}/content/{content_id}"): CURATORS,
+    ("DELETE", "/hma/c/bank/{bank_name}/content/{content_id}"): CURATORS,
+    ("GET", "/hma/c/signal_type"): CURATORS,
+    ("GET", "/hma/c/signal_type/index"): CURATORS,
+    ("GET", "/hma/c/content_type"): CURATORS,
+    ("GET", "/hma/c/exchanges/apis"): CURATORS,
+    ("GET", "/hma/c/exchanges/api/{api_name}"): CURATORS,
+    ("POST", "/hma/c/exchanges/api/{api_name}"): CURATORS,
+    ("GET", "/hma/c/exchanges/api/{api_name}/schema"): CURATORS,
+    ("GET", "/hma/c/exchanges"): CURATORS,
+    ("POST", "/hma/c/exchanges"): CURATORS,
+    ("GET", "/hma/c/exchange/{exchange_name}"): CURATORS,
+    ("PUT", "/hma/c/exchange/{exchange_name}"): CURATORS,
+    ("DELETE", "/hma/c/exchange/{exchange_name}"): CURATORS,
+    ("GET", "/hma/c/exchange/{exchange_name}/status"): CURATORS,
 }
 
 # What the path's placeholders are filled with: names of nothing, so no cell changes data
@@ -106,19 +162,29 @@ PLACEHOLDERS = {
     "{case_id}": "case_missing",
     "{name}": "no-such-bank",
     "{item_id}": "item_missing",
+    "{hash_id}": "999999",
+    "{bank_name}": "NO_SUCH_BANK",
+    "{api_name}": "no_such_api",
+    "{exchange_name}": "NO_SUCH_EXCHANGE",
 }
 
 
-def served_routes(app: object) -> set[tuple[str, str]]:
-    """(method, path) for every route the app answers, HEAD aside (it follows GET)."""
+def served_routes(app: object, prefix: str = "") -> set[tuple[str, str]]:
+    """(method, path) for every route the app answers, HEAD aside (it follows GET), the routes
+    of mounted applications (the HMA API under /hma) included."""
     found: set[tuple[str, str]] = set()
     for route in app.router.routes:  # type: ignore[attr-defined]
         if isinstance(route, Mount):
-            found.add(("GET", route.path))
+            # The HMA app sits behind a wrapper that merges doubled slashes, as HMA does.
+            inner = getattr(route.app, "app", route.app)
+            if hasattr(inner, "router"):
+                found |= served_routes(inner, prefix + route.path)
+            else:
+                found.add(("GET", prefix + route.path))
     for context in iter_route_contexts(app.router.routes):  # type: ignore[attr-defined]
         for method in context.methods or ():
             if method != "HEAD":
-                found.add((method, context.path))
+                found.add((method, prefix + context.path))
     return found
 
 
