@@ -134,51 +134,58 @@ async def post_content(
         )
     if kind is None and not parsed:
         kind = ItemKind.TEXT
-    held: Path | None = None
-    kept: str | None = None
-    try:
-        with rt.transaction() as session:
-            result = register_content(
-                session,
-                rt.clock.now(),
-                content_id,
-                account_id,
-                url,
-                parsed,
-                media_type,
-                hold_for_hashing=video is not None,
-                kind=kind.value if kind is not None else None,
-                text=text,
-                title=title,
-            )
-            if upload is not None:
-                # Hidden in this same request: the uploaded bytes become the evidence copy now.
-                capture_upload(session, result.item, upload, media_type, rt.clock.now())
-            if (
-                small is not None
-                and result.created
-                and thumbnails.keep(session, result.item, small)
-            ):
-                kept = result.item.id
-            if video is not None and result.created:
-                # Kept only until the video.hash job has hashed it (services.matching).
-                held = rt.settings.data_dir / "held-videos" / result.item.id
-                held.parent.mkdir(parents=True, exist_ok=True)
-                held.write_bytes(video)
-                hold_video(session, result.item, held, rt.clock.now())
-            out = {
-                "content_id": result.item.content_id,
-                "verdict": result.verdict,
-                "state": result.item.state,
-                "signals": signals_of(result.item),
-                "matches": result.matches,
-            }
-    except BaseException:
-        if held is not None:  # bad input leaves nothing behind
-            held.unlink(missing_ok=True)
-        if kept is not None:
-            thumbnails.discard(rt.settings, kept)
-        raise
+
+    def store() -> dict[str, Any]:
+        # The database work runs on a worker thread: on the event loop, one registration
+        # held up every other request of the process (issue 15).
+        held: Path | None = None
+        kept: str | None = None
+        try:
+            with rt.transaction() as session:
+                result = register_content(
+                    session,
+                    rt.clock.now(),
+                    content_id,
+                    account_id,
+                    url,
+                    parsed,
+                    media_type,
+                    hold_for_hashing=video is not None,
+                    kind=kind.value if kind is not None else None,
+                    text=text,
+                    title=title,
+                )
+                if upload is not None:
+                    # Hidden in this same request: the uploaded bytes become the evidence copy now.
+                    capture_upload(session, result.item, upload, media_type, rt.clock.now())
+                if (
+                    small is not None
+                    and result.created
+                    and thumbnails.keep(session, result.item, small)
+                ):
+                    kept = result.item.id
+                if video is not None and result.created:
+                    # Kept only until the video.hash job has hashed it (services.matching).
+                    held = rt.settings.data_dir / "held-videos" / result.item.id
+                    held.parent.mkdir(parents=True, exist_ok=True)
+                    held.write_bytes(video)
+                    hold_video(session, result.item, held, rt.clock.now())
+                out = {
+                    "content_id": result.item.content_id,
+                    "verdict": result.verdict,
+                    "state": result.item.state,
+                    "signals": signals_of(result.item),
+                    "matches": result.matches,
+                }
+        except BaseException:
+            if held is not None:  # bad input leaves nothing behind
+                held.unlink(missing_ok=True)
+            if kept is not None:
+                thumbnails.discard(rt.settings, kept)
+            raise
+        return out
+
+    out = await run_in_threadpool(store)
     rt.metrics.content.labels(verdict=out["verdict"]).inc()
     return out
 
