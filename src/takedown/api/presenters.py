@@ -12,7 +12,7 @@ from takedown.services.evidence import evidence_json
 from takedown.services.filing import filing_json
 from takedown.services.measures import measures_json
 from takedown.services.take_it_down import clock_json
-from takedown.store.models import Account, Case, CaseEvent, ContentItem
+from takedown.store.models import Case, CaseEvent, ContentItem
 
 
 def signals_of(item: ContentItem) -> dict[str, Any]:
@@ -112,12 +112,12 @@ def case_detail(session: Session, case: Case) -> dict[str, Any]:
 
 def subject_account_json(session: Session, case: Case) -> dict[str, Any] | None:
     """For a case about an account: the account, its registered items and its cases."""
-    if not case.subject_account_id:
+    subject = account_cases.subject_of(session, case)
+    if subject is None:
         return None
-    account = session.get(Account, case.subject_account_id)
     return {
-        "account_id": case.subject_account_id,
-        "state": account.state if account else None,
+        "account_id": subject.account_id,
+        "state": subject.state,
         "items": [
             {
                 "content_id": item.content_id,
@@ -127,11 +127,10 @@ def subject_account_json(session: Session, case: Case) -> dict[str, Any] | None:
                 "text": item.text,
                 "registered_at": rfc3339(item.created_at),
             }
-            for item in account_cases.items_of(session, case.subject_account_id)
+            for item in subject.items
         ],
         "cases": [
             {"case_id": c.id, "state": c.state, "priority": c.priority, "category": c.category}
-            for c in account_cases.cases_of(session, case.subject_account_id)
-            if c.id != case.id
+            for c in subject.other_cases
         ],
     }

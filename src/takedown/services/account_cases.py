@@ -9,6 +9,7 @@ removed because the account was reported (DESIGN rule 11); a reviewer acts on wh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -59,6 +60,29 @@ def cases_of(session: Session, account_id: str) -> list[Case]:
             .order_by(Case.opened_at.desc())
             .distinct()
         )
+    )
+
+
+@dataclass(frozen=True)
+class AccountSubject:
+    """What a case about an account shows: the account, its items, and its other cases."""
+
+    account_id: str
+    state: str | None  # None until the platform registers the account
+    items: list[ContentItem]
+    other_cases: list[Case]
+
+
+def subject_of(session: Session, case: Case) -> AccountSubject | None:
+    """The account the case is about, or None for a case about items."""
+    if not case.subject_account_id:
+        return None
+    account = session.get(Account, case.subject_account_id)
+    return AccountSubject(
+        account_id=case.subject_account_id,
+        state=account.state if account else None,
+        items=items_of(session, case.subject_account_id),
+        other_cases=[c for c in cases_of(session, case.subject_account_id) if c.id != case.id],
     )
 
 

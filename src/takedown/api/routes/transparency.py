@@ -15,28 +15,35 @@ router = APIRouter(tags=["transparency"])
 READERS = (Role.ADMIN, Role.LEGAL)
 
 
-@router.get("/v1/transparency/statements")
-def statements(
+def period(
     first: str | None = Query(None, alias="from", description="YYYY-MM-DD (UTC)"),
     last: str | None = Query(None, alias="to", description="YYYY-MM-DD (UTC), included"),
+    rt: Runtime = Depends(runtime),
+) -> transparency.Period:
+    """The `from` and `to` days both transparency endpoints take."""
+    return transparency.parse_period(first, last, rt.clock.now().date())
+
+
+@router.get("/v1/transparency/statements")
+def statements(
+    # The key is checked before the days are read: a caller without one learns nothing.
     who: Principal = Depends(require(*READERS)),
+    days: transparency.Period = Depends(period),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    period = transparency.parse_period(first, last, rt.clock.now().date())
     with rt.transaction() as session:
         return {
-            "period": period.as_json(),
-            "statements": transparency.statements(session, period),
+            "period": days.as_json(),
+            "statements": transparency.statements(session, days),
         }
 
 
 @router.get("/v1/transparency/report")
 def report(
-    first: str | None = Query(None, alias="from", description="YYYY-MM-DD (UTC)"),
-    last: str | None = Query(None, alias="to", description="YYYY-MM-DD (UTC), included"),
+    # The key is checked before the days are read: a caller without one learns nothing.
     who: Principal = Depends(require(*READERS)),
+    days: transparency.Period = Depends(period),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    period = transparency.parse_period(first, last, rt.clock.now().date())
     with rt.transaction() as session:
-        return transparency.report(session, period)
+        return transparency.report(session, days)

@@ -15,7 +15,7 @@ from takedown.services.access import Role
 from takedown.services.cases import get_case
 from takedown.services.errors import Invalid, ServiceError
 from takedown.services.staff_sessions import StaffLogin
-from takedown.store.models import Account, Case
+from takedown.store.models import Case
 from takedown.web.staff.auth import allow, csrf_checked, runtime
 
 router = APIRouter(include_in_schema=False)
@@ -24,16 +24,14 @@ router = APIRouter(include_in_schema=False)
 def subject_view(session: Session, case: Case) -> dict[str, Any] | None:
     """What the case page lists for a case about an account. Item texts are not shown here:
     a text is read on an item of the case, behind a recorded reveal (DESIGN rule 9)."""
-    if not case.subject_account_id:
+    subject = account_cases.subject_of(session, case)
+    if subject is None:
         return None
-    account = session.get(Account, case.subject_account_id)
     return {
-        "account_id": case.subject_account_id,
-        "state": account.state if account else None,
-        "listed": account_cases.items_of(session, case.subject_account_id),
-        "cases": [
-            c for c in account_cases.cases_of(session, case.subject_account_id) if c.id != case.id
-        ],
+        "account_id": subject.account_id,
+        "state": subject.state,
+        "listed": subject.items,
+        "cases": subject.other_cases,
     }
 
 
