@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from takedown.config import Settings
-from tests.support.fake_cybertipline import FakeCyberTipline
+from tests.support.fake_cybertipline import FakeCyberTipline, filing_to
 from tests.support.media_host import MediaHost
 
 
@@ -28,13 +28,5 @@ def media() -> Iterator[MediaHost]:
 
 @pytest.fixture
 def settings(settings: Settings, ncmec: FakeCyberTipline) -> Settings:
-    return replace(
-        settings,
-        ncmec_url=ncmec.url,
-        ncmec_username=ncmec.username,
-        ncmec_password=ncmec.password,
-        ncmec_reporter_name="Safety Team",
-        ncmec_reporter_email="safety@platform.example",
-        strike_threshold=2,
-        fetch_allow="127.0.0.1",  # the media host runs on loopback
-    )
+    # The media host runs on loopback.
+    return replace(filing_to(settings, ncmec), fetch_allow="127.0.0.1")

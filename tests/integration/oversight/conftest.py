@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 
 from takedown.config import Settings
-from tests.support.fake_cybertipline import FakeCyberTipline
+from tests.support.fake_cybertipline import FakeCyberTipline, filing_to
 
 
 @pytest.fixture
@@ -20,12 +19,4 @@ def ncmec() -> Iterator[FakeCyberTipline]:
 
 @pytest.fixture
 def settings(settings: Settings, ncmec: FakeCyberTipline) -> Settings:
-    return replace(
-        settings,
-        ncmec_url=ncmec.url,
-        ncmec_username=ncmec.username,
-        ncmec_password=ncmec.password,
-        ncmec_reporter_name="Safety Team",
-        ncmec_reporter_email="safety@platform.example",
-        strike_threshold=2,
-    )
+    return filing_to(settings, ncmec)
