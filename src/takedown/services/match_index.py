@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from takedown.signals import SIGNAL_TYPES, exact_signals
+from takedown.signals import SIGNAL_TYPES, indexed_signals
+from takedown.signals.base import SignalIndex
 from takedown.signals.hashing import PDQ_DIHEDRAL
-from takedown.signals.index import ExactIndex, PdqIndex
+from takedown.signals.index import PdqIndex
 from takedown.signals.pdq import PDQ, QUALITY_MIN
 from takedown.signals.vpdq import VideoMatch, VpdqFrame, match_video, parse_frames
 from takedown.store.banks import Bank, BankHash
@@ -126,9 +127,9 @@ class MediaQuery:
 
     pdq: list[str] = field(default_factory=list)  # the hash first, then its dihedral variants
     pdq_quality: int | None = None
-    md5: str | None = None
-    sha256: str | None = None
     vpdq: list[VpdqFrame] | None = None
+    # Digests and every other self-indexing signal (signals.indexed_signals), by name.
+    values: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, signals: Iterable[tuple[str, str, int | None]]) -> MediaQuery:
@@ -140,12 +141,10 @@ class MediaQuery:
                 query.pdq_quality = quality
             elif signal == PDQ_DIHEDRAL:
                 variants.extend(v for v in value.split(",") if v)
-            elif signal == "md5":
-                query.md5 = value
-            elif signal == "sha256":
-                query.sha256 = value
             elif signal == "vpdq":
                 query.vpdq = frames_of(value)
+            elif signal in SIGNAL_TYPES:
+                query.values[signal] = value
         query.pdq.extend(v for v in variants if v not in query.pdq)
         return query
 
@@ -158,7 +157,7 @@ class MediaQuery:
         return cls.of([(signal, value, None)])
 
     def __bool__(self) -> bool:
-        return bool(self.pdq or self.md5 or self.sha256 or self.vpdq)
+        return bool(self.pdq or self.values or self.vpdq)
 
 
 class _Follower:
@@ -201,7 +200,8 @@ class _Side:
 
     def __init__(self) -> None:
         self.pdq = PdqIndex()
-        self.exact = {name: ExactIndex() for name in exact_signals()}
+        self.signals = {s.name: s for s in indexed_signals()}
+        self.indexes: dict[str, SignalIndex] = {n: s.new_index() for n, s in self.signals.items()}
         self.frames = PdqIndex()
         self.frame_video: dict[int, int] = {}
         self.videos: dict[int, list[VpdqFrame]] = {}
@@ -224,12 +224,19 @@ class _Side:
                     best[key] = distance
         return best
 
-    def exact_hits(self, query: MediaQuery) -> list[tuple[str, int]]:
-        hits: list[tuple[str, int]] = []
-        for name, index in self.exact.items():
-            if value := getattr(query, name, None):
-                hits.extend((name, key) for key in index.search(value))
+    def signal_hits(self, query: MediaQuery) -> list[tuple[str, int, int]]:
+        """(signal, key, distance) for each self-indexing signal's hits, by its own rule."""
+        hits: list[tuple[str, int, int]] = []
+        for name, index in self.indexes.items():
+            if value := query.values.get(name):
+                threshold = self.signals[name].threshold
+                hits.extend((name, key, d) for key, d in index.search(value, threshold))
         return hits
+
+    def add_values(self, pending: dict[str, tuple[list[int], list[str]]]) -> None:
+        for name, (keys, values) in pending.items():
+            if keys:
+                self.indexes[name].add(keys, values)
 
     def video_hits(
         self, frames: list[VpdqFrame], pdq_threshold: int, quality_min: int
@@ -296,7 +303,7 @@ class Matcher:
             .order_by(BankHash.id)
         ).all()
         pdq_ids, pdq_values = [], []
-        exact: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in exact_signals()}
+        pending: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in self._banks.indexes}
         for hid, signal, value, bank_id, name, action, child_safety, threshold in rows:
             self._entries[hid] = BankEntry(
                 hid, bank_id, name, signal, action, child_safety, threshold
@@ -306,16 +313,14 @@ class Matcher:
             if signal == "pdq":
                 pdq_ids.append(hid)
                 pdq_values.append(value)
-            elif signal in exact:
-                exact[signal][0].append(hid)
-                exact[signal][1].append(value)
+            elif signal in pending:
+                pending[signal][0].append(hid)
+                pending[signal][1].append(value)
             elif signal == "vpdq":
                 self._banks.add_video(hid, frames_of(value))
         if pdq_ids:
             self._banks.pdq.add(pdq_ids, pdq_values)
-        for name, (ids, values) in exact.items():
-            if ids:
-                self._banks.exact[name].add(ids, values)
+        self._banks.add_values(pending)
         self._bank_follow.saw([r[0] for r in rows])
         return len(rows)
 
@@ -336,7 +341,9 @@ class Matcher:
         ).all()
         pdq_ids: list[int] = []
         pdq_values: list[str] = []
-        exact: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in exact_signals()}
+        pending: dict[str, tuple[list[int], list[str]]] = {
+            n: ([], []) for n in self._content.indexes
+        }
         for row_id, item_id, signal, value, quality in rows:
             self._slot_item[row_id] = item_id
             self._slot_quality[row_id] = quality
@@ -347,9 +354,9 @@ class Matcher:
                 for k, variant in enumerate(value.split(",")[: VARIANTS - 1], start=1):
                     pdq_ids.append(row_id * VARIANTS + k)
                     pdq_values.append(variant)
-            elif signal in exact:
-                exact[signal][0].append(row_id)
-                exact[signal][1].append(value)
+            elif signal in pending:
+                pending[signal][0].append(row_id)
+                pending[signal][1].append(value)
             elif signal == "vpdq":
                 try:
                     self._content.add_video(row_id, frames_of(value))
@@ -357,9 +364,7 @@ class Matcher:
                     continue  # a malformed stored value cannot match; it is not fatal
         if pdq_ids:
             self._content.pdq.add(pdq_ids, pdq_values)
-        for name, (ids, values) in exact.items():
-            if ids:
-                self._content.exact[name].add(ids, values)
+        self._content.add_values(pending)
         self._content_follow.saw([r[0] for r in rows])
         return len(rows)
 
@@ -388,8 +393,9 @@ class Matcher:
                     limit = entry.pdq_threshold
                     if distance <= (self.pdq_threshold if limit is None else limit):
                         best[hid] = Closeness(distance=distance)
-            for _, hid in self._banks.exact_hits(query):
-                best[hid] = Closeness(distance=0)
+            for _, hid, distance in self._banks.signal_hits(query):
+                if hid not in best or distance < (best[hid].distance or 0):
+                    best[hid] = Closeness(distance=distance)
             if query.vpdq:
                 hits = self._banks.video_hits(query.vpdq, self.pdq_threshold, self.quality_min)
                 for hid, video in hits.items():
@@ -417,8 +423,8 @@ class Matcher:
                     row_id = slot // VARIANTS
                     if self._pdq_usable(self._slot_quality.get(row_id)):
                         keep(self._slot_item[row_id], "pdq", Closeness(distance=distance))
-            for signal, row_id in self._content.exact_hits(query):
-                keep(self._slot_item[row_id], signal, Closeness(distance=0))
+            for signal, row_id, distance in self._content.signal_hits(query):
+                keep(self._slot_item[row_id], signal, Closeness(distance=distance))
             if query.vpdq:
                 hits = self._content.video_hits(query.vpdq, threshold, self.quality_min)
                 for row_id, video in hits.items():

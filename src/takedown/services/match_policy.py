@@ -26,6 +26,7 @@ from takedown.exchanges.provenance import origins
 from takedown.services import case_log
 from takedown.services.cases import SYSTEM, link_item, open_case
 from takedown.services.match_index import BankMatch
+from takedown.signals import SIGNAL_TYPES, IndexedSignal
 from takedown.store.banks import Bank, BankEntryHit, BankHash
 from takedown.store.models import Case, ContentItem
 
@@ -119,7 +120,8 @@ def threshold_applied(signal: str, state: EntryState, default_pdq: int) -> int |
         return default_pdq if state.pdq_threshold is None else state.pdq_threshold
     if signal in EXACT_SIGNALS:
         return 0
-    return None
+    kind = SIGNAL_TYPES.get(signal)
+    return kind.threshold if isinstance(kind, IndexedSignal) else None
 
 
 def live(

@@ -6,7 +6,7 @@ them all, so callers validate and dispatch by the signal's wire name.
 
 from __future__ import annotations
 
-from takedown.signals.base import SignalType
+from takedown.signals.base import IndexedSignal, SignalType
 from takedown.signals.digests import MD5, SHA256
 from takedown.signals.pdq import PDQ
 from takedown.signals.vpdq import VPDQ
@@ -19,6 +19,12 @@ def exact_signals() -> tuple[str, ...]:
     return tuple(name for name, s in SIGNAL_TYPES.items() if s.exact)
 
 
+def indexed_signals() -> tuple[IndexedSignal, ...]:
+    """The signal types that hash, index and match themselves (digests, crop-robust PDQ...):
+    uploads, the matcher and scans loop over these instead of naming them."""
+    return tuple(s for s in SIGNAL_TYPES.values() if isinstance(s, IndexedSignal))
+
+
 def signal_type(name: str) -> SignalType:
     """The signal type called `name`; ValueError naming the known ones if there is none."""
     try:
@@ -28,4 +34,11 @@ def signal_type(name: str) -> SignalType:
         raise ValueError(f"unknown signal {name!r}; known signals: {known}") from None
 
 
-__all__ = ["SIGNAL_TYPES", "SignalType", "exact_signals", "signal_type"]
+__all__ = [
+    "SIGNAL_TYPES",
+    "IndexedSignal",
+    "SignalType",
+    "exact_signals",
+    "indexed_signals",
+    "signal_type",
+]

@@ -9,7 +9,11 @@ embedding) is one more module and nothing else changes.
 from __future__ import annotations
 
 import re
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from takedown.signals.media import MediaLimits
 
 MediaKind = Literal["image", "video"]
 
@@ -57,3 +61,36 @@ def normalise_hex(value: object, length: int, name: str) -> str:
     if len(text) != length or not _HEX.fullmatch(text):
         raise ValueError(f"{name} must be {length} hexadecimal characters")
     return text
+
+
+class SignalIndex(Protocol):
+    """A signal's own index: values under integer keys, searched within a distance."""
+
+    def add(self, keys: Sequence[int], values: Sequence[str]) -> None: ...
+
+    def remove(self, keys: Iterable[int]) -> None: ...
+
+    def search(self, value: str, threshold: int) -> list[tuple[int, int]]:
+        """(key, distance) of every stored value within `threshold` of `value`."""
+        ...
+
+
+@runtime_checkable
+class IndexedSignal(SignalType, Protocol):
+    """A signal type that plugs in whole: it hashes files itself, owns its index and its match
+    rule. The matcher, uploads, scans, `takedown hash`, CSV and `/v1/match` loop over these, so
+    a new one is one module and its registration (DESIGN.md, "Extension points")."""
+
+    @property
+    def threshold(self) -> int:
+        """The largest distance that still counts as a match (0 for digests)."""
+        ...
+
+    def hash_file(self, data: bytes, kind: MediaKind, limits: MediaLimits) -> str | None:
+        """This signal's canonical value for a file of `kind`, or None where it does not
+        apply; raises MediaRejected (a 4xx) for media it cannot read."""
+        ...
+
+    def new_index(self) -> SignalIndex:
+        """An empty index for values of this signal."""
+        ...

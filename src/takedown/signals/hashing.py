@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from takedown.signals import digests, pdq, vpdq
+from takedown.signals import indexed_signals, pdq, vpdq
 from takedown.signals.base import MediaKind
 from takedown.signals.media import MediaLimits, check_size, sniff_kind
 from takedown.signals.vpdq import VpdqFrame
@@ -35,6 +35,8 @@ class MediaSignals:
     pdq_quality: int | None = None
     pdq_variants: list[str] = field(default_factory=list)
     vpdq: list[VpdqFrame] | None = None
+    # The values of the other registered signals (crop-robust PDQ, ...), by signal name.
+    extra: dict[str, str] = field(default_factory=dict)
 
     def rows(self) -> list[tuple[str, str, int | None]]:
         """The signals as stored for a content item: (signal, canonical value, quality)."""
@@ -49,6 +51,7 @@ class MediaSignals:
                 out.append((PDQ_DIHEDRAL, ",".join(variants), self.pdq_quality))
         if self.vpdq is not None:
             out.append(("vpdq", json.dumps(vpdq.format_frames(self.vpdq)), None))
+        out.extend((name, value, None) for name, value in self.extra.items())
         return out
 
     def as_json(self) -> dict[str, Any]:
@@ -61,6 +64,7 @@ class MediaSignals:
             out["vpdq"] = vpdq.format_frames(self.vpdq)
         out["md5"] = self.md5
         out["sha256"] = self.sha256
+        out.update(self.extra)
         return out
 
 
@@ -73,17 +77,23 @@ def hash_media(
     limits = limits or MediaLimits()
     check_size(len(data), limits)
     kind = sniff_kind(data)
-    md5 = digests.md5_hex(data)
-    sha256 = digests.sha256_hex(data)
     if kind == "image":
         image = pdq.hash_image(data, limits)
-        return MediaSignals(
+        signals = MediaSignals(
             kind=kind,
-            md5=md5,
-            sha256=sha256,
+            md5="",
+            sha256="",
             pdq=image.pdq,
             pdq_quality=image.quality,
             pdq_variants=list(image.variants),
         )
-    frames = vpdq.hash_video(data, limits, video_seconds_per_hash)
-    return MediaSignals(kind=kind, md5=md5, sha256=sha256, vpdq=frames)
+    else:
+        frames = vpdq.hash_video(data, limits, video_seconds_per_hash)
+        signals = MediaSignals(kind=kind, md5="", sha256="", vpdq=frames)
+    # PDQ is checked first: it rejects a corrupt or oversized image before the rest decode it.
+    for signal in indexed_signals():
+        if kind in signal.media_kinds and (value := signal.hash_file(data, kind, limits)):
+            signals.extra[signal.name] = value
+    signals.md5 = signals.extra.pop("md5")
+    signals.sha256 = signals.extra.pop("sha256")
+    return signals
