@@ -77,15 +77,16 @@ class ContentSignal(Base):
 
     item: Mapped[ContentItem] = relationship(back_populates="signals")
 
-    # Video features run to kilobytes, past what a PostgreSQL B-tree entry holds; they are
-    # looked up through the match index, never by value, so the index leaves them out.
+    # Only digests are looked up by value; perceptual values (video features, keypoints) run
+    # to kilobytes, past what a PostgreSQL B-tree entry holds, and go through the match index.
+    # A new exact signal type needs a migration widening this (0011_exact_value_index).
     __table_args__ = (
         Index(
             "ix_content_signals_signal_value",
             "signal",
             "value",
-            postgresql_where=text("signal <> 'vpdq'"),
-            sqlite_where=text("signal <> 'vpdq'"),
+            postgresql_where=text("signal IN ('md5', 'sha256')"),
+            sqlite_where=text("signal IN ('md5', 'sha256')"),
         ),
     )
 
