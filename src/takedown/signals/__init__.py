@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from takedown.signals.base import IndexedSignal, SignalType
 from takedown.signals.digests import MD5, SHA256
+from takedown.signals.keypoints import ORB
 from takedown.signals.pdq import PDQ
 from takedown.signals.vpdq import VPDQ
 
-SIGNAL_TYPES: dict[str, SignalType] = {s.name: s for s in (PDQ, VPDQ, MD5, SHA256)}
+SIGNAL_TYPES: dict[str, SignalType] = {s.name: s for s in (PDQ, VPDQ, MD5, SHA256, ORB)}
 
 
 def exact_signals() -> tuple[str, ...]:

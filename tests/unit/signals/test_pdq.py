@@ -43,7 +43,7 @@ def test_hex_layout_matches_threatexchange() -> None:
 def test_image_signals_json_has_the_api_names() -> None:
     signals = hash_media(encoded(synthetic_image(12)))
     body = signals.as_json()
-    assert set(body) == {"pdq", "pdq_quality", "md5", "sha256"}
+    assert set(body) == {"pdq", "pdq_quality", "md5", "sha256", "orb"}
     assert len(body["pdq"]) == 64 and len(body["md5"]) == 32 and len(body["sha256"]) == 64
     assert body["pdq_quality"] >= 50
     assert len(signals.pdq_variants) == 8 and signals.pdq_variants[0] == signals.pdq
@@ -76,7 +76,7 @@ def test_greyscale_and_transparent_images_hash() -> None:
 
 
 def test_signal_types_are_registered_by_name() -> None:
-    assert set(SIGNAL_TYPES) == {"pdq", "vpdq", "md5", "sha256"}
+    assert set(SIGNAL_TYPES) == {"pdq", "vpdq", "md5", "sha256", "orb"}
     assert signal_type("md5").validate("A" * 32) == "a" * 32
     assert signal_type("sha256").exact and not signal_type("pdq").exact
     with pytest.raises(ValueError, match="unknown signal"):

@@ -9,10 +9,10 @@ from takedown.signals.hashing import PDQ_DIHEDRAL, hash_media
 from tests.support.synthetic_media import encoded, synthetic_image
 
 
-def test_the_registry_names_the_four_signals_and_which_are_exact() -> None:
-    assert set(SIGNAL_TYPES) == {"pdq", "vpdq", "md5", "sha256"}
+def test_the_registry_names_the_signals_and_which_are_exact() -> None:
+    assert set(SIGNAL_TYPES) == {"pdq", "vpdq", "md5", "sha256", "orb"}
     assert exact_signals() == ("md5", "sha256")
-    with pytest.raises(ValueError, match="known signals: md5, pdq, sha256, vpdq"):
+    with pytest.raises(ValueError, match="known signals: md5, orb, pdq, sha256, vpdq"):
         signal_type("photodna")
 
 
@@ -26,7 +26,7 @@ def test_only_pdq_has_a_quality_floor_and_it_is_the_configured_one() -> None:
 def test_stored_rows_are_registered_signals_in_canonical_form() -> None:
     signals = hash_media(encoded(synthetic_image(3), "PNG"))
     rows = signals.rows()
-    assert [name for name, _, _ in rows] == ["md5", "sha256", "pdq", PDQ_DIHEDRAL]
+    assert [name for name, _, _ in rows] == ["md5", "sha256", "pdq", PDQ_DIHEDRAL, "orb"]
     for name, value, quality in rows:
         if name == PDQ_DIHEDRAL:
             assert len(value.split(",")) == 7 and quality == signals.pdq_quality

@@ -1,0 +1,199 @@
+"""Crop-robust image signal (`orb`): ORB keypoints that agree on one shift.
+
+Plain PDQ loses a match once a few percent is cropped away (BENCHMARKS.md, "Cropping"): a
+crop moves every coefficient of a whole-image hash. Local features do not move: a corner in
+the part of the picture that is kept looks the same after the crop, only displaced. So this
+signal keeps an image's `KEYPOINTS` strongest ORB keypoints (OpenCV's, computed from pixels
+alone, no model to download): each one's position and its 256-bit descriptor.
+
+Two images match when enough of the query's descriptors have a near twin (within
+`DESCRIPTOR_BITS`) in the entry *and* those twins sit at one common displacement, as a crop
+would leave them. The shift vote is what keeps unrelated pictures apart: synthetic shapes and
+real photographs alike share stray corners, but not a dozen at one offset.
+
+The match "distance" is in this signal's own terms: how many of the KEYPOINTS keypoints did
+not agree (0 = all did); `THRESHOLD` = KEYPOINTS - MIN_AGREEING. Descriptors are indexed in
+the same exact multi-index hash index as PDQ (both are 256 bits).
+
+It is robust to crops, not to rescaling (ORB's pyramid absorbs a little); resized and
+re-encoded copies are PDQ's job. Images are reduced to `MAX_SIDE` first, so a large upload
+and its crop are compared at one scale only when both are below it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from takedown.signals.base import MediaKind
+from takedown.signals.index import PdqIndex
+from takedown.signals.media import MediaLimits, corrupt
+from takedown.signals.pdq import open_image
+
+NAME = "orb"
+KEYPOINTS = 128
+MIN_AGREEING = 12
+THRESHOLD = KEYPOINTS - MIN_AGREEING
+DESCRIPTOR_BITS = 24  # Hamming distance at which two descriptors are the same corner
+SHIFT_TOLERANCE = 3  # pixels: agreeing keypoints land within this of the common shift
+SPREAD = 0.3  # the agreeing keypoints span this share of the query's keypoints, both ways
+MAX_SIDE = 1024
+_PART = 8 + 64  # hex digits per keypoint: x and y (4 each), then the descriptor (64)
+
+GRID = 4
+_detectors = threading.local()  # OpenCV's detector objects are not to be shared by threads
+
+
+def keypoints(gray: NDArray[np.uint8]) -> list[tuple[int, int, bytes]]:
+    """Up to KEYPOINTS keypoints of a greyscale picture, (x, y, 32-byte descriptor): the
+    strongest of each cell of a GRID x GRID grid in turn, so that one busy patch (a caption's
+    letters are all corners) cannot take every place and a crop keeps most of them."""
+    detector = getattr(_detectors, "orb", None)
+    if detector is None:
+        detector = _detectors.orb = cv2.ORB.create(nfeatures=KEYPOINTS * 8)
+    found, descriptors = detector.detectAndCompute(gray, None)
+    if descriptors is None:
+        return []
+    height, width = gray.shape[:2]
+    cells: dict[tuple[int, int], list[int]] = {}
+    for i in sorted(range(len(found)), key=lambda i: -found[i].response):
+        x, y = found[i].pt
+        cells.setdefault((int(x * GRID / width), int(y * GRID / height)), []).append(i)
+    chosen: list[int] = []
+    depth = 0
+    while len(chosen) < KEYPOINTS and any(len(c) > depth for c in cells.values()):
+        chosen.extend(c[depth] for c in cells.values() if len(c) > depth)
+        depth += 1
+    return [
+        (round(found[i].pt[0]), round(found[i].pt[1]), descriptors[i].tobytes())
+        for i in chosen[:KEYPOINTS]
+    ]
+
+
+def encode(points: Sequence[tuple[int, int, bytes]]) -> str:
+    return ",".join(f"{x:04x}{y:04x}{d.hex()}" for x, y, d in points)
+
+
+def decode(value: str) -> list[tuple[int, int, str]]:
+    """(x, y, descriptor hex) of each keypoint of a canonical value."""
+    return [(int(p[0:4], 16), int(p[4:8], 16), p[8:]) for p in value.split(",") if p]
+
+
+@dataclass(frozen=True)
+class OrbSignal:
+    """`orb`: comma-separated keypoints, each 72 hex digits (x, y, ORB descriptor)."""
+
+    name: str = NAME
+    media_kinds: frozenset[MediaKind] = frozenset({"image"})
+    exact: bool = False
+    threshold: int = THRESHOLD
+
+    def validate(self, value: object) -> str:
+        message = f"{NAME} must be comma-separated keypoints of {_PART} hexadecimal characters"
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(message)
+        parts = [p.strip().lower() for p in value.split(",")]
+        if len(parts) > KEYPOINTS or any(
+            len(p) != _PART or any(c not in "0123456789abcdef" for c in p) for p in parts
+        ):
+            raise ValueError(f"{message}, at most {KEYPOINTS}")
+        return ",".join(parts)
+
+    def acts_alone(self, quality: int | None, quality_min: int) -> bool:
+        return True
+
+    def hash_file(self, data: bytes, kind: MediaKind, limits: MediaLimits) -> str | None:
+        image = open_image(data, limits)
+        try:
+            gray = image.convert("L")
+            if max(gray.size) > MAX_SIDE:
+                gray.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BOX)
+            pixels = np.asarray(gray, dtype=np.uint8)
+        except Exception as exc:  # a decoder error on hostile input is a 4xx, not a crash
+            raise corrupt(str(exc) or type(exc).__name__) from None
+        points = keypoints(pixels)
+        # Too few corners to outvote chance (a flat or tiny picture): no value, no match.
+        return encode(points) if len(points) >= MIN_AGREEING else None
+
+    def new_index(self) -> KeypointIndex:
+        return KeypointIndex()
+
+
+class KeypointIndex:
+    """Every entry's descriptors in one index; a hit is an entry whose twins agree on a shift."""
+
+    def __init__(self) -> None:
+        self._descriptors = PdqIndex()
+        self._positions: dict[int, NDArray[np.int32]] = {}
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def add(self, keys: Sequence[int], values: Sequence[str]) -> None:
+        ids: list[int] = []
+        hexes: list[str] = []
+        for key, value in zip(keys, values, strict=True):
+            points = decode(value)[:KEYPOINTS]
+            self._positions[key] = np.array([(x, y) for x, y, _ in points], dtype=np.int32)
+            ids.extend(key * KEYPOINTS + j for j in range(len(points)))
+            hexes.extend(d for _, _, d in points)
+        if ids:
+            self._descriptors.add(ids, hexes)
+
+    def remove(self, keys: Iterable[int]) -> None:
+        ids: list[int] = []
+        for key in keys:
+            ids.extend(key * KEYPOINTS + j for j in range(len(self._positions.pop(key, ()))))
+        self._descriptors.remove(ids)
+
+    def search(self, value: str, threshold: int) -> list[tuple[int, int]]:
+        query = decode(value)
+        if not query:
+            return []
+        shifts: dict[int, list[tuple[int, int, int, int]]] = {}
+        hits = self._descriptors.search_many([d for _, _, d in query], DESCRIPTOR_BITS)
+        for (qx, qy, _), found in zip(query, hits, strict=True):
+            for descriptor_id, _ in found:
+                key, j = divmod(descriptor_id, KEYPOINTS)
+                positions = self._positions.get(key)
+                if positions is not None and j < len(positions):
+                    shifts.setdefault(key, []).append(
+                        (int(positions[j][0]) - qx, int(positions[j][1]) - qy, qx, qy)
+                    )
+        xs = [x for x, _, _ in query]
+        ys = [y for _, y, _ in query]
+        extent = (max(xs) - min(xs), max(ys) - min(ys))
+        out = []
+        for key, offsets in shifts.items():
+            distance = KEYPOINTS - agreeing(offsets, extent)
+            if distance <= threshold:
+                out.append((key, distance))
+        return sorted(out, key=lambda pair: (pair[1], pair[0]))
+
+
+def agreeing(offsets: Sequence[tuple[int, int, int, int]], extent: tuple[int, int]) -> int:
+    """How many matched keypoints one crop explains: the most (dx, dy, x, y) whose shifts
+    lie within SHIFT_TOLERANCE of one another's, counted only when they spread over SPREAD of
+    the query's keypoints both ways. A shared caption, logo or watermark agrees on a shift
+    too, but from one small patch of the picture; a crop keeps most of it."""
+    if len(offsets) < MIN_AGREEING:
+        return 0
+    found = np.array(offsets, dtype=np.int32)
+    near = np.abs(found[:, None, :2] - found[None, :, :2]).max(axis=2) <= SHIFT_TOLERANCE
+    best = 0
+    for row in near[near.sum(axis=1) >= MIN_AGREEING]:
+        points = found[row, 2:]
+        wide = points[:, 0].max() - points[:, 0].min() >= SPREAD * extent[0]
+        tall = points[:, 1].max() - points[:, 1].min() >= SPREAD * extent[1]
+        if wide and tall:
+            best = max(best, int(row.sum()))
+    return best
+
+
+ORB = OrbSignal()
