@@ -12,7 +12,8 @@ URL, tags as a `data` edge), with the failures HMA users hit:
   page is served, so the link that page carries is refused;
 - `block_on_page(n)` holds the n-th request until released, so a test can kill the fetcher.
 
-Reactions posted on a descriptor are kept in `reactions`; anything wrong in `problems`.
+Reactions posted on a descriptor are kept in `reactions` (while `refuse_reactions` is set they
+get a Graph API error instead); anything wrong in `problems`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class FakeThreatExchange:
     updates: list[dict[str, Any]] = field(default_factory=list)
     reactions: list[tuple[int, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    refuse_reactions: bool = False
 
     def __post_init__(self) -> None:
         self._cursors: dict[str, tuple[int, int]] = {}
@@ -192,6 +194,8 @@ class FakeThreatExchange:
             int(d["id"]) for u in self.updates for d in u.get("descriptors", {}).get("data", [])
         }
         reaction = query.get("reactions", "")
+        if self.refuse_reactions:
+            return 503, _graph_error("Service temporarily unavailable", 2)
         if descriptor_id not in known:
             self.problems.append(f"reaction on unknown descriptor {descriptor_id}")
             return 400, _graph_error(f"Unsupported post request: {descriptor_id}", 100)

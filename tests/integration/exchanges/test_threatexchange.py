@@ -11,8 +11,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from takedown.clock import ManualClock
 from takedown.store.exchanges import ExchangeFetch
+from takedown.store.models import OutboxJob
 from tests.integration.exchanges.conftest import (
     banked,
     fetch,
@@ -229,6 +232,28 @@ def test_a_reviewers_verdicts_reach_threatexchange_as_reactions(
     )
     api.runtime.worker.drain()
     assert len(threatexchange.reactions) == 2  # each verdict sent once
+
+
+def test_a_refused_reaction_is_retried_by_the_outbox(
+    api: Api, threatexchange: FakeThreatExchange, clock: ManualClock
+) -> None:
+    descriptors = seed(threatexchange, 1)
+    name = threatexchange_exchange(api, threatexchange)
+    assert fetch(api, name).up_to_date
+    case = str(api.register("image-a", pdq=pdq(0), pdq_quality=100)["matches"][0]["case_id"])
+    threatexchange.refuse_reactions = True
+    assert decide(api, case, "rev", "reviewer", "violating").status_code == 200
+    api.runtime.worker.drain()
+
+    assert threatexchange.reactions == []
+    with api.runtime.sessions() as session:
+        job = session.scalars(select(OutboxJob).where(OutboxJob.kind == "exchange.opinion")).one()
+        assert job.status == "pending" and "refused" in (job.last_error or "")
+
+    threatexchange.refuse_reactions = False
+    clock.advance(timedelta(seconds=5))
+    api.runtime.worker.drain()
+    assert threatexchange.reactions == [(descriptors[pdq(0)], "HELPFUL")]
 
 
 def test_health_on_the_status_route(api: Api, threatexchange: FakeThreatExchange) -> None:
