@@ -274,3 +274,6 @@ def test_health_on_the_status_route(api: Api, threatexchange: FakeThreatExchange
     ok = status()
     assert ok["last_fetch_succeeded"] is True and ok["up_to_date"] is True
     assert ok["fetched_items"] == 5 and ok["checkpoint_ts"] == T0 + 4
+    metrics = api.client.get("/metrics", headers=api.key("admin")).text
+    assert f'takedown_exchange_items{{exchange="{name}"}} 5.0' in metrics
+    assert f'takedown_exchange_last_fetch_succeeded{{exchange="{name}"}} 1.0' in metrics
