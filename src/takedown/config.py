@@ -90,6 +90,8 @@ class Settings:
     exchange_fetch_seconds: float = 240.0
     ncmec_hash_sharing_url: str = ""
     stopncii_url: str = ""
+    # ThreatExchange's Graph API root (empty: python-threatexchange's graph.facebook.com/vNN).
+    threatexchange_url: str = ""
     # StopNCII's SubmitFeedback function key (empty: the fetch function key is used).
     stopncii_feedback_key: str = field(default="", repr=False)
 
@@ -149,6 +151,7 @@ class Settings:
             exchange_fetch_seconds=float(_env("EXCHANGE_FETCH_SECONDS", "240")),
             ncmec_hash_sharing_url=_env("NCMEC_HASH_SHARING_URL", ""),
             stopncii_url=_env("STOPNCII_URL", ""),
+            threatexchange_url=_env("THREATEXCHANGE_URL", ""),
             stopncii_feedback_key=_env("STOPNCII_FEEDBACK_KEY", ""),
         )
 

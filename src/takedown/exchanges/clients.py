@@ -102,6 +102,8 @@ def build(
     instance = cls.for_collab(collab, creds)
     if isinstance(instance, NcmecExchange):
         instance.base_url = settings.ncmec_hash_sharing_url
+    if isinstance(instance, FBThreatExchangeSignalExchangeAPI) and settings.threatexchange_url:
+        instance.client._base_url = settings.threatexchange_url.rstrip("/")
     return instance
 
 

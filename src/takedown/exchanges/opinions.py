@@ -111,7 +111,10 @@ def send_opinion(
             if confirmed
             else api.client.react_downvote_threat_descriptor
         )
-        react(int(entry.upstream_id))
+        # The client returns the Graph API's answer rather than raising on an error status.
+        answer = react(int(entry.upstream_id))[2]
+        if not isinstance(answer, dict) or "error" in answer or not answer.get("success"):
+            raise RuntimeError(f"ThreatExchange refused the reaction: {answer!r}")
     else:
         raise NotImplementedError(f"exchange API {api_name!r} takes no opinions")
 

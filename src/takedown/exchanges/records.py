@@ -24,6 +24,10 @@ STOPNCII_SIGNALS = {
 }
 # python-threatexchange signal type names (local files, ThreatExchange) and Takedown's.
 PYTX_SIGNALS = {"pdq": "pdq", "video_md5": "md5"}
+# ThreatExchange keys its records by indicator type (python-threatexchange's INDICATOR_TYPE for
+# PdqSignal and VideoMD5Signal); a plain HASH_MD5 is a video's only when tagged so.
+FB_TX_SIGNALS = {"HASH_PDQ": "pdq", "HASH_VIDEO_MD5": "md5"}
+FB_TX_TAGGED_SIGNALS = {"HASH_MD5": ("media_type_video", "md5")}
 
 
 @dataclass(frozen=True)
@@ -89,20 +93,29 @@ def stopncii_hashes(record: stopncii.StopNCIIHashRecord) -> list[UpstreamHash]:
     ]
 
 
+def _pytx_signal(type_name: str, tags: set[str]) -> str | None:
+    signal = PYTX_SIGNALS.get(type_name) or FB_TX_SIGNALS.get(type_name)
+    if signal is None and type_name in FB_TX_TAGGED_SIGNALS:
+        tag, tagged = FB_TX_TAGGED_SIGNALS[type_name]
+        signal = tagged if tag in tags else None
+    return signal
+
+
 def pytx_hashes(key: tuple[str, str], metadata: Any) -> list[UpstreamHash]:
     type_name, raw = key
-    signal = PYTX_SIGNALS.get(type_name)
-    value = _canonical(signal, raw) if signal else None
-    if signal is None or value is None:
-        return []
     tags: set[str] = set()
-    upstream_id = raw
     try:
         opinions = list(metadata.get_as_opinions())
     except (AttributeError, NotImplementedError):
         opinions = []
     for opinion in opinions:
         tags.update(opinion.tags)
+    signal = _pytx_signal(type_name, tags)
+    value = _canonical(signal, raw) if signal else None
+    if signal is None or value is None:
+        return []
+    upstream_id = raw
+    for opinion in opinions:
         # ThreatExchange reacts on a descriptor, not an indicator: keep the first one's id.
         descriptor = getattr(opinion, "descriptor_id", None)
         if upstream_id == raw and descriptor is not None and descriptor >= 0:

@@ -16,6 +16,7 @@ from takedown.store.exchanges import ExchangeEntry
 from tests.support.factories import Api
 from tests.support.fake_ncmec_hashes import FakeNcmecHashes
 from tests.support.fake_stopncii import FakeStopNcii
+from tests.support.fake_threatexchange import FakeThreatExchange
 
 
 @pytest.fixture
@@ -33,11 +34,24 @@ def stopncii() -> Iterator[FakeStopNcii]:
 
 
 @pytest.fixture
-def settings(settings: Settings, ncmec: FakeNcmecHashes, stopncii: FakeStopNcii) -> Settings:
+def threatexchange() -> Iterator[FakeThreatExchange]:
+    fake = FakeThreatExchange()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def settings(
+    settings: Settings,
+    ncmec: FakeNcmecHashes,
+    stopncii: FakeStopNcii,
+    threatexchange: FakeThreatExchange,
+) -> Settings:
     return dataclasses.replace(
         settings,
         ncmec_hash_sharing_url=ncmec.url,
         stopncii_url=stopncii.url,
+        threatexchange_url=threatexchange.url,
         stopncii_feedback_key=stopncii.feedback_key,
     )
 
@@ -73,6 +87,14 @@ def stopncii_exchange(api: Api, fake: FakeStopNcii, name: str = "STOPNCII_TEST")
         {"fetch_function_key": fake.fetch_key, "subscription_key": fake.subscription_key},
     )
     add_exchange(api, name, "stop_ncii", {})
+    return name
+
+
+def threatexchange_exchange(
+    api: Api, fake: FakeThreatExchange, name: str = "THREATEXCHANGE_TEST"
+) -> str:
+    set_credentials(api, "fb_threatexchange", {"api_token": fake.token})
+    add_exchange(api, name, "fb_threatexchange", {"privacy_group": fake.privacy_group})
     return name
 
 
