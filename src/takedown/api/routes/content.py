@@ -23,8 +23,7 @@ from takedown.services.content import SignalValue, register_content, update_cont
 from takedown.services.errors import NotFound
 from takedown.services.evidence import capture_upload
 from takedown.services.matching import hold_video
-from takedown.signals import SIGNAL_TYPES
-from takedown.signals.digests import md5_hex, sha256_hex
+from takedown.signals import SIGNAL_TYPES, indexed_signals
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected, check_size, sniff_kind
 from takedown.signals.media_type import detected_type
@@ -75,8 +74,13 @@ def hash_upload(data: bytes) -> tuple[list[SignalValue], bytes | None]:
     try:
         check_size(len(data), limits)
         if sniff_kind(data) == "video":
-            digests = [SignalValue("md5", md5_hex(data)), SignalValue("sha256", sha256_hex(data))]
-            return digests, data
+            # Every signal that hashes a video file itself now (the digests); vPDQ comes later.
+            now_values = [
+                SignalValue(s.name, value)
+                for s in indexed_signals()
+                if "video" in s.media_kinds and (value := s.hash_file(data, "video", limits))
+            ]
+            return now_values, data
         signals = hash_media(data, limits)
     except MediaRejected as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
