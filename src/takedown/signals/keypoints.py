@@ -7,17 +7,18 @@ signal keeps an image's `KEYPOINTS` strongest ORB keypoints (OpenCV's, computed 
 alone, no model to download): each one's position and its 256-bit descriptor.
 
 Two images match when enough of the query's descriptors have a near twin (within
-`DESCRIPTOR_BITS`) in the entry *and* those twins sit at one common displacement, as a crop
-would leave them. The shift vote is what keeps unrelated pictures apart: synthetic shapes and
-real photographs alike share stray corners, but not a dozen at one offset.
+`DESCRIPTOR_BITS`) in the entry *and* those twins sit where one crop-like transform (a shift
+and a scale, found by OpenCV's RANSAC) puts them, spread over the picture. The geometric check
+is what keeps unrelated pictures apart: pictures share stray corners, and a caption or logo
+shares a patch of them, but not a dozen across the frame under one transform.
 
 The match "distance" is in this signal's own terms: how many of the KEYPOINTS keypoints did
 not agree (0 = all did); `THRESHOLD` = KEYPOINTS - MIN_AGREEING. Descriptors are indexed in
 the same exact multi-index hash index as PDQ (both are 256 bits).
 
-It is robust to crops, not to rescaling (ORB's pyramid absorbs a little); resized and
-re-encoded copies are PDQ's job. Images are reduced to `MAX_SIDE` first, so a large upload
-and its crop are compared at one scale only when both are below it.
+Images are reduced to `MAX_SIDE` first, so a crop of a large picture arrives at another scale:
+ORB's pyramid and the fitted scale absorb that. Whole resized or re-encoded copies are PDQ's to
+find; both signals are computed for every image.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ KEYPOINTS = 128
 MIN_AGREEING = 12
 THRESHOLD = KEYPOINTS - MIN_AGREEING
 DESCRIPTOR_BITS = 24  # Hamming distance at which two descriptors are the same corner
-SHIFT_TOLERANCE = 3  # pixels: agreeing keypoints land within this of the common shift
+SHIFT_TOLERANCE = 3.0  # pixels: agreeing keypoints land within this of where the fit puts them
+MAX_SCALE = 2.0  # a crop resized by more than this either way is not looked for
+MAX_TURN = 5.0  # degrees: crops are not turned (turned copies are PDQ's dihedral variants')
 SPREAD = 0.3  # the agreeing keypoints span this share of the query's keypoints, both ways
 MAX_SIDE = 1024
 _PART = 8 + 64  # hex digits per keypoint: x and y (4 each), then the descriptor (64)
@@ -111,6 +114,10 @@ class OrbSignal:
     def hash_file(self, data: bytes, kind: MediaKind, limits: MediaLimits) -> str | None:
         image = open_image(data, limits)
         try:
+            if image.format == "JPEG":
+                # Decode a large JPEG at reduced size (DCT scaling): keypoints need no more
+                # than MAX_SIDE, and a full 4000x3000 decode would cost more than PDQ itself.
+                image.draft("L", (MAX_SIDE, MAX_SIDE))
             gray = image.convert("L")
             if max(gray.size) > MAX_SIDE:
                 gray.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BOX)
@@ -156,44 +163,60 @@ class KeypointIndex:
         query = decode(value)
         if not query:
             return []
-        shifts: dict[int, list[tuple[int, int, int, int]]] = {}
+        pairs: dict[int, list[tuple[int, int, int, int]]] = {}
         hits = self._descriptors.search_many([d for _, _, d in query], DESCRIPTOR_BITS)
         for (qx, qy, _), found in zip(query, hits, strict=True):
             for descriptor_id, _ in found:
                 key, j = divmod(descriptor_id, KEYPOINTS)
                 positions = self._positions.get(key)
                 if positions is not None and j < len(positions):
-                    shifts.setdefault(key, []).append(
-                        (int(positions[j][0]) - qx, int(positions[j][1]) - qy, qx, qy)
+                    pairs.setdefault(key, []).append(
+                        (qx, qy, int(positions[j][0]), int(positions[j][1]))
                     )
         xs = [x for x, _, _ in query]
         ys = [y for _, y, _ in query]
         extent = (max(xs) - min(xs), max(ys) - min(ys))
         out = []
-        for key, offsets in shifts.items():
-            distance = KEYPOINTS - agreeing(offsets, extent)
+        for key, matched in pairs.items():
+            distance = KEYPOINTS - agreeing(matched, extent)
             if distance <= threshold:
                 out.append((key, distance))
         return sorted(out, key=lambda pair: (pair[1], pair[0]))
 
 
-def agreeing(offsets: Sequence[tuple[int, int, int, int]], extent: tuple[int, int]) -> int:
-    """How many matched keypoints one crop explains: the most (dx, dy, x, y) whose shifts
-    lie within SHIFT_TOLERANCE of one another's, counted only when they spread over SPREAD of
-    the query's keypoints both ways. A shared caption, logo or watermark agrees on a shift
-    too, but from one small patch of the picture; a crop keeps most of it."""
-    if len(offsets) < MIN_AGREEING:
+def agreeing(pairs: Sequence[tuple[int, int, int, int]], extent: tuple[int, int]) -> int:
+    """How many matched keypoints (query x, y -> entry x, y) one crop explains.
+
+    A crop, resized or not, moves every kept point by one scale and shift: OpenCV's RANSAC
+    fit of such a transform (`estimateAffinePartial2D`, deterministic) finds the points that
+    agree, within SHIFT_TOLERANCE pixels. They count only when the transform is crop-like
+    (scale within 1/MAX_SCALE..MAX_SCALE, turned less than MAX_TURN) and they spread over
+    SPREAD of the query's keypoints both ways: a shared caption, logo or watermark agrees on
+    a transform too, but from one small patch of the picture, where a crop keeps most of it.
+    """
+    if len(pairs) < MIN_AGREEING:
         return 0
-    found = np.array(offsets, dtype=np.int32)
-    near = np.abs(found[:, None, :2] - found[None, :, :2]).max(axis=2) <= SHIFT_TOLERANCE
-    best = 0
-    for row in near[near.sum(axis=1) >= MIN_AGREEING]:
-        points = found[row, 2:]
-        wide = points[:, 0].max() - points[:, 0].min() >= SPREAD * extent[0]
-        tall = points[:, 1].max() - points[:, 1].min() >= SPREAD * extent[1]
-        if wide and tall:
-            best = max(best, int(row.sum()))
-    return best
+    points = np.array(pairs, dtype=np.float32)
+    transform, inliers = cv2.estimateAffinePartial2D(
+        np.ascontiguousarray(points[:, :2]),
+        np.ascontiguousarray(points[:, 2:]),
+        method=cv2.RANSAC,
+        ransacReprojThreshold=SHIFT_TOLERANCE,
+        maxIters=500,
+        confidence=0.995,
+    )
+    if transform is None or inliers is None:
+        return 0
+    scale = float(np.hypot(transform[0, 0], transform[1, 0]))
+    turn = abs(float(np.degrees(np.arctan2(transform[1, 0], transform[0, 0]))))
+    if not 1 / MAX_SCALE <= scale <= MAX_SCALE or turn > MAX_TURN:
+        return 0
+    agree = points[inliers.ravel().astype(bool), :2]
+    if len(agree) < MIN_AGREEING:
+        return 0
+    wide = agree[:, 0].max() - agree[:, 0].min() >= SPREAD * extent[0]
+    tall = agree[:, 1].max() - agree[:, 1].min() >= SPREAD * extent[1]
+    return len(agree) if wide and tall else 0
 
 
 ORB = OrbSignal()

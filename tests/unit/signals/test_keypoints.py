@@ -64,11 +64,25 @@ def test_unrelated_pictures_do_not_match() -> None:
 
 
 def test_a_shared_caption_in_one_corner_is_not_a_match() -> None:
-    """Shifts that agree inside one small patch (a logo, a caption) do not count."""
-    patch = [(10 + i % 3, 10, 100 + i % 5, 100 + i // 5) for i in range(30)]
+    """Keypoints that agree inside one small patch (a logo, a caption) do not count."""
+    patch = [(100 + i % 5, 100 + i // 5, 110 + i % 5, 110 + i // 5) for i in range(30)]
     assert agreeing(patch, (600, 400)) == 0
-    spread = [(10, 10, 40 * (i % 10), 30 * (i // 10)) for i in range(30)]
+    spread = [
+        (40 * (i % 10), 30 * (i // 10), 40 * (i % 10) + 7, 30 * (i // 10) + 9) for i in range(30)
+    ]
     assert agreeing(spread, (400, 100)) == 30
+    resized = [(x, y, round(x * 0.8) + 5, round(y * 0.8) + 5) for x, y, _, _ in spread]
+    assert agreeing(resized, (400, 100)) == 30
+    turned = [(x, y, 100 - y, x) for x, y, _, _ in spread]
+    assert agreeing(turned, (400, 100)) == 0
+
+
+def test_a_crop_of_a_large_picture_is_found_at_another_scale() -> None:
+    image = synthetic_image(11, (1000, 750)).resize((2000, 1500))
+    index = KeypointIndex()
+    index.add([1], [orb_of(image)])
+    cropped = image.crop((300, 200, 2000, 1500))  # 15% of the width, 13% of the height
+    assert [k for k, _ in index.search(orb_of(cropped), ORB.threshold)] == [1]
 
 
 def test_removed_entries_stop_matching() -> None:
