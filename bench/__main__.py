@@ -93,7 +93,9 @@ SECTIONS: list[Section] = [
     Section("fidelity", _fidelity),
 ]
 
-_FENCE = re.compile(r"<!-- bench:(?P<name>[a-z_]+) -->\n(?P<body>.*?)<!-- /bench:(?P=name) -->\n", re.S)
+_FENCE = re.compile(
+    r"<!-- bench:(?P<name>[a-z_]+) -->\n(?P<body>.*?)<!-- /bench:(?P=name) -->\n", re.S
+)
 
 
 def header(opts: Options) -> list[str]:
@@ -132,7 +134,9 @@ def compose(head: list[str], measured: dict[str, str], kept: dict[str, str]) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     names = [s.name for s in SECTIONS]
-    parser.add_argument("--sections", default=",".join(names), help=f"comma-separated: {','.join(names)}")
+    parser.add_argument(
+        "--sections", default=",".join(names), help=f"comma-separated: {','.join(names)}"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
     parser.add_argument("--sizes", default="1e5,1e6,1e7", help="bank sizes for matching")
     parser.add_argument("--queries", type=int, default=1000)

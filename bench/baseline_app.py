@@ -1,4 +1,4 @@
-"""The bare baseline for the HTTP benchmark: FastAPI + SQLAlchemy, one insert and a commit a request.
+"""The bare baseline for the HTTP bench: FastAPI + SQLAlchemy, one insert and a commit a request.
 
 Run as `uvicorn bench.baseline_app:app --workers N` with BASELINE_DATABASE_URL set. It does
 what any intake must do at the least (parse the body, write one row, commit before
@@ -7,6 +7,7 @@ answering) and nothing Takedown does besides (triage, audit, outbox, auth, rate 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -33,10 +34,9 @@ content = Table(
 )
 
 engine = create_engine(os.environ.get("BASELINE_DATABASE_URL", "sqlite:///baseline.db"))
-try:
+# Another worker process may have created the tables first.
+with contextlib.suppress(OperationalError):
     metadata.create_all(engine)
-except OperationalError:
-    pass  # another worker process created the tables first
 
 app = FastAPI()
 
@@ -52,12 +52,18 @@ class ReportIn(BaseModel):
 def report(body: ReportIn) -> dict[str, str]:
     row_id = str(uuid.uuid4())
     with engine.begin() as conn:
-        conn.execute(insert(reports).values(id=row_id, content_id=body.content_id, body=body.model_dump_json()))
+        conn.execute(
+            insert(reports).values(
+                id=row_id, content_id=body.content_id, body=body.model_dump_json()
+            )
+        )
     return {"id": row_id}
 
 
 @app.post("/v1/content", status_code=201)
-def register(content_id: str = Form(...), account_id: str = Form(""), signals: str = Form(...)) -> dict[str, str]:
+def register(
+    content_id: str = Form(...), account_id: str = Form(""), signals: str = Form(...)
+) -> dict[str, str]:
     row_id = str(uuid.uuid4())
     json.loads(signals)
     with engine.begin() as conn:

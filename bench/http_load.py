@@ -22,7 +22,6 @@ import os
 import secrets
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,7 +83,9 @@ def database(kind: str, workdir: Path, label: str) -> Iterator[str]:
 
 
 def serve_supports_processes() -> bool:
-    out = subprocess.run([*TAKEDOWN, "serve", "--help"], capture_output=True, text=True, env=_env({}))
+    out = subprocess.run(
+        [*TAKEDOWN, "serve", "--help"], capture_output=True, text=True, env=_env({})
+    )
     return "--processes" in out.stdout
 
 
@@ -141,7 +142,11 @@ def takedown_env(db_url: str, data_dir: Path, port: int, processes: int) -> dict
 
 @contextlib.contextmanager
 def takedown_server(
-    db_url: str, workdir: Path, processes: int, worker: bool, extra_env: dict[str, str] | None = None
+    db_url: str,
+    workdir: Path,
+    processes: int,
+    worker: bool,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """A running Takedown: (base URL, platform API key)."""
     data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=workdir))
@@ -171,7 +176,9 @@ def baseline_server(db_url: str, workdir: Path, processes: int) -> Iterator[str]
     port = free_port()
     env = _env({"BASELINE_DATABASE_URL": db_url})
     # Create the tables once, before the workers race to.
-    subprocess.run([sys.executable, "-c", "import bench.baseline_app"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-c", "import bench.baseline_app"], env=env, check=True, cwd=ROOT
+    )
     cmd = [
         sys.executable, "-m", "uvicorn", "bench.baseline_app:app",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(processes),
@@ -203,7 +210,11 @@ def content_sender(base: str, key: str | None) -> Send:
 
     async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
         signals = {"md5": secrets.token_hex(16), "pdq": secrets.token_hex(32), "pdq_quality": 100}
-        data = {"content_id": f"c-{n}-{secrets.token_hex(3)}", "account_id": f"a-{n % 97}", "signals": json.dumps(signals)}
+        data = {
+            "content_id": f"c-{n}-{secrets.token_hex(3)}",
+            "account_id": f"a-{n % 97}",
+            "signals": json.dumps(signals),
+        }
         return await client.post(base + "/v1/content", data=data, headers=headers)
 
     return send
@@ -254,25 +265,22 @@ def run(quick: bool = False) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="takedown-bench-") as tmp:
         workdir = Path(tmp)
         for kind in kinds:
-            if kind == "sqlite":
-                # SQLite takes one writer at a time: more processes only add contention.
-                procs_here = processes[:1] if quick else processes
-            else:
-                procs_here = processes
-            for n in procs_here:
-                with database(kind, workdir, f"td{n}") as td_url, database(kind, workdir, f"bl{n}") as bl_url:
-                    with takedown_server(td_url, workdir, n, worker=False) as (base, key), baseline_server(
-                        bl_url, workdir, n
-                    ) as bl_base:
-                        for what, ours, theirs in (
-                            ("report", report_sender(base), report_sender(bl_base)),
-                            ("content", content_sender(base, key), content_sender(bl_base, None)),
-                        ):
-                            for c in connections:
-                                mine = drive(ours, c, seconds)
-                                base_r = drive(theirs, c, seconds)
-                                rows.append(_row(kind, n, what, c, mine, base_r))
-                                print(rows[-1], file=sys.stderr, flush=True)
+            for n in processes:
+                with (
+                    database(kind, workdir, f"td{n}") as td_url,
+                    database(kind, workdir, f"bl{n}") as bl_url,
+                    takedown_server(td_url, workdir, n, worker=False) as (base, key),
+                    baseline_server(bl_url, workdir, n) as bl_base,
+                ):
+                    for what, ours, theirs in (
+                        ("report", report_sender(base), report_sender(bl_base)),
+                        ("content", content_sender(base, key), content_sender(bl_base, None)),
+                    ):
+                        for c in connections:
+                            mine = drive(ours, c, seconds)
+                            base_r = drive(theirs, c, seconds)
+                            rows.append(_row(kind, n, what, c, mine, base_r))
+                            print(rows[-1], file=sys.stderr, flush=True)
         shutil.rmtree(workdir, ignore_errors=True)
     return [
         "## HTTP intake under load",
@@ -296,9 +304,9 @@ def run(quick: bool = False) -> list[str]:
 def _row(kind: str, n: int, what: str, c: int, mine: Result, base: Result) -> str:
     ratio = mine.rate / base.rate if base.rate else float("nan")
     return (
-        f"| {kind} | {n} | {what} | {c} | {mine.rate:.0f} | {mine.percentile(50):.1f} | {mine.percentile(99):.1f}"
-        f" | {mine.errors} | {base.rate:.0f} | {base.percentile(50):.1f} | {base.percentile(99):.1f}"
-        f" | {ratio:.2f}x |"
+        f"| {kind} | {n} | {what} | {c} | {mine.rate:.0f} | {mine.percentile(50):.1f}"
+        f" | {mine.percentile(99):.1f} | {mine.errors} | {base.rate:.0f}"
+        f" | {base.percentile(50):.1f} | {base.percentile(99):.1f} | {ratio:.2f}x |"
     )
 
 

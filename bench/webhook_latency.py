@@ -63,7 +63,9 @@ class Receiver:
         parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
         if "t" not in parts or "v1" not in parts:
             return False
-        expected = hmac.new(SECRET.encode(), parts["t"].encode() + b"." + raw, hashlib.sha256).hexdigest()
+        expected = hmac.new(
+            SECRET.encode(), parts["t"].encode() + b"." + raw, hashlib.sha256
+        ).hexdigest()
         return hmac.compare_digest(expected, parts["v1"])
 
     def __enter__(self) -> Receiver:
@@ -75,7 +77,9 @@ class Receiver:
         self.server.server_close()
 
 
-async def _reports(base: str, key: str, ids: list[str], pace_s: float, connections: int) -> dict[str, float]:
+async def _reports(
+    base: str, key: str, ids: list[str], pace_s: float, connections: int
+) -> dict[str, float]:
     answered: dict[str, float] = {}
     queue: asyncio.Queue[str] = asyncio.Queue()
     for content_id in ids:
@@ -112,7 +116,9 @@ def measure(kind: str, count: int, workdir: Path) -> str:
         env = {"TAKEDOWN_WORKER_POLL_SECONDS": "0.05", "TAKEDOWN_FETCH_ALLOW": "127.0.0.1"}
         with http_load.takedown_server(url, workdir, 1, worker=True, extra_env=env) as (base, key):
             auth = {"Authorization": f"Bearer {key}"}
-            r = httpx.post(base + "/v1/webhooks", json={"url": receiver.url, "secret": SECRET}, headers=auth)
+            r = httpx.post(
+                base + "/v1/webhooks", json={"url": receiver.url, "secret": SECRET}, headers=auth
+            )
             r.raise_for_status()
             ids = [f"wh-{i}-{secrets.token_hex(3)}" for i in range(count)]
             with httpx.Client(timeout=30.0) as client:
@@ -120,7 +126,11 @@ def measure(kind: str, count: int, workdir: Path) -> str:
                     signals = {"md5": secrets.token_hex(16)}
                     client.post(
                         base + "/v1/content",
-                        data={"content_id": content_id, "account_id": f"a-{i}", "signals": json.dumps(signals)},
+                        data={
+                            "content_id": content_id,
+                            "account_id": f"a-{i}",
+                            "signals": json.dumps(signals),
+                        },
                         headers=auth,
                     ).raise_for_status()
                 # The floor: one loopback POST to the receiver, unsigned (counted as bad, ignored).
@@ -133,13 +143,15 @@ def measure(kind: str, count: int, workdir: Path) -> str:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not set(answered) <= set(receiver.arrived):
                 time.sleep(0.1)  # waiting for the worker we started to deliver
-            lat = [(receiver.arrived[c] - t) * 1000 for c, t in answered.items() if c in receiver.arrived]
+            lat = [
+                (receiver.arrived[c] - t) * 1000
+                for c, t in answered.items()
+                if c in receiver.arrived
+            ]
     missing = len(answered) - len(lat)
     p50, p99 = _percentile(lat, 50), _percentile(lat, 99)
     f50 = _percentile(floor, 50)
-    return (
-        f"| {kind} | {len(answered)} | {p50:.1f} | {p99:.1f} | {missing} | {f50:.2f} |"
-    )
+    return f"| {kind} | {len(answered)} | {p50:.1f} | {p99:.1f} | {missing} | {f50:.2f} |"
 
 
 def run(quick: bool = False) -> list[str]:
