@@ -117,8 +117,8 @@ def measure(count: int, workdir: Path) -> str:
     expected = sum(len(b) for b in brute)
     recall = sum(len(f & b) for f, b in zip(found, brute, strict=True))
     return (
-        f"| {count:.0e} | {loaded} | {seeded_s:.1f} s | {load_s:.1f} s | {ours_ms:.3f} | {brute_ms:.2f}"
-        f" | {brute_ms / ours_ms:.1f}x | {recall}/{expected} |"
+        f"| {count:.0e} | {loaded} | {seeded_s:.1f} s | {load_s:.1f} s | {ours_ms:.3f}"
+        f" | {brute_ms:.2f} | {brute_ms / ours_ms:.1f}x | {recall}/{expected} |"
     )
 
 
@@ -133,7 +133,8 @@ def run(quick: bool = False) -> list[str]:
         f" reading every row into the index (once per process; later scans read only new rows)."
         f" Then {QUERIES} new bank hashes (half planted 16 bits from a stored one) looked up with"
         f" find_stored at distance <= {THRESHOLD}, ms per hash. Baseline: NumPy brute force"
-        " over the same hashes in memory. Found: items the scan found of those brute force found.",
+        " over the same hashes in memory. Found: items the scan found of those brute force"
+        " found.",
         "",
         "| stored | indexed | seed | load | scan ms/hash | brute force ms/hash | speed-up | found |",
         "|---|---|---|---|---|---|---|---|",
