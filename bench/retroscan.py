@@ -136,7 +136,7 @@ def run(quick: bool = False) -> list[str]:
         " over the same hashes in memory. Found: items the scan found of those brute force"
         " found.",
         "",
-        "| stored | indexed | seed | load | scan ms/hash | brute force ms/hash | speed-up | found |",
+        "| stored | indexed | seed | load | scan ms/hash | brute ms/hash | speed-up | found |",
         "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
