@@ -107,7 +107,25 @@ def header(opts: Options) -> list[str]:
         "",
         f"Machine: {machine.describe()}; {machine.load_average()}.",
         "Every figure stands beside a baseline measured in the same run, as a ratio: the"
-        " machine's speed cancels out, the ratio is what the numbers claim.",
+        " machine's speed cancels out, the ratio is what the numbers claim. Matching, hashing"
+        " and scans are one process with an in-memory index (the one-machine layout in"
+        " DESIGN.md's scale-out path); docs/scaling.md works the larger layouts out from them.",
+        "",
+        "How to read it:",
+        "",
+        "- Matching: `PdqIndex` (src/takedown/signals/index.py) is multi-index hashing in"
+        " numpy: 256 bits cut into 11-16 chunks with per-chunk probe radii from the"
+        " generalised pigeonhole principle, so it is exact, not approximate. Brute force is"
+        " faiss's `IndexBinaryFlat`; threatexchange's `PDQIndex` is faiss's"
+        " `IndexBinaryMultiHash` with 16 tables behind its Python wrapper. faiss runs on one"
+        " thread (`omp_set_num_threads(1)`), as one request would. Recall is checked against"
+        " brute force for every query.",
+        '- Hashing: "ours" also computes the eight dihedral PDQ variants that let a mirrored'
+        " or rotated upload match, from the same blur kernels applied to the pixels as turned"
+        " (signals/pdq_kernel.py). Large JPEGs are decoded at reduced size and given the"
+        " full-size blur.",
+        "- HTTP: the load generator shares the machine with the server; ratios, not req/s,"
+        " are the claim.",
         "",
     ]
 
