@@ -1,6 +1,6 @@
-"""Benchmarks for Takedown's signals: `python -m bench` runs them and prints Markdown.
+"""Benchmarks for Takedown: `python -m bench` runs them, prints Markdown, rewrites BENCHMARKS.md.
 
-`python -m bench --write` also rewrites BENCHMARKS.md at the repository root. Each module
-runs alone too: `python -m bench.hashing`, `python -m bench.matching`, `python -m bench.cropping`.
+`python -m bench --sections http,retroscan --quick` runs some, small, and keeps the rest of
+the file. Each module runs alone too: `python -m bench.matching`, `python -m bench.http_load`.
 Synthetic data only (random hashes, generated images and video).
 """

@@ -1,0 +1,314 @@
+"""HTTP intake under concurrent load: Takedown against a bare FastAPI + SQLAlchemy baseline.
+
+Each run starts `takedown serve` as a subprocess on loopback, with its own data folder and
+a database of its own (a SQLite file, or a PostgreSQL database created for the run and
+dropped after), creates a platform API key, and drives POST /v1/reports and POST /v1/content
+(with MD5 and PDQ signals) from an asyncio load generator at 1, 8 and 32 connections for a
+fixed time. The baseline (bench/baseline_app.py) answers the same requests with one insert
+and a commit, on the same kind of database with the same number of processes. Every loop is
+bounded; the servers are stopped at the end.
+
+The load generator is one Python process beside the server; it costs CPU the server does not
+get, the same for Takedown and the baseline, so the ratio stands while the absolute req/s
+understate what a separate load machine would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TAKEDOWN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TAKEDOWN = [sys.executable, "-m", "takedown.cli.main"]
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def database(kind: str, workdir: Path, label: str) -> Iterator[str]:
+    """A fresh, empty database URL for one server; PostgreSQL ones are dropped after."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / (label + '.db')}"
+        return
+    name = f"bench_{label}_{secrets.token_hex(4)}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def serve_supports_processes() -> bool:
+    out = subprocess.run(
+        [*TAKEDOWN, "serve", "--help"], capture_output=True, text=True, env=_env({})
+    )
+    return "--processes" in out.stdout
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
+    env.update(extra)
+    return env
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(url, timeout=1.0)
+            return
+        time.sleep(0.2)  # polling a subprocess we started until it binds
+    raise RuntimeError(f"server at {url} did not answer within {seconds:.0f} s")
+
+
+@contextlib.contextmanager
+def running(cmd: list[str], env: dict[str, str], probe: str, log: Path) -> Iterator[None]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            wait_until_up(probe, proc)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def takedown_env(db_url: str, data_dir: Path, port: int, processes: int) -> dict[str, str]:
+    return _env(
+        {
+            "TAKEDOWN_DATABASE_URL": db_url,
+            "TAKEDOWN_DATA_DIR": str(data_dir),
+            "TAKEDOWN_PORT": str(port),
+            "TAKEDOWN_PROCESSES": str(processes),
+            # The bench measures intake, not the rate limiter: limits out of the way.
+            "TAKEDOWN_REPORT_RATE_LIMIT": "100000000/minute",
+            "TAKEDOWN_REPORTER_RATE_LIMIT": "100000000/hour",
+            "TAKEDOWN_CHILD_SAFETY_RATE_LIMIT": "100000000/hour",
+            "TAKEDOWN_SECRET_KEY": "bench-" + "x" * 40,
+        }
+    )
+
+
+@contextlib.contextmanager
+def takedown_server(
+    db_url: str,
+    workdir: Path,
+    processes: int,
+    worker: bool,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, str]]:
+    """A running Takedown: (base URL, platform API key)."""
+    data_dir = Path(tempfile.mkdtemp(prefix="data-", dir=workdir))
+    port = free_port()
+    env = takedown_env(db_url, data_dir, port, processes)
+    env.update(extra_env or {})
+    subprocess.run([*TAKEDOWN, "db", "upgrade"], env=env, check=True, capture_output=True)
+    created = subprocess.run(
+        [*TAKEDOWN, "keys", "create", "--name", "bench", "--role", "platform"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    key = created.stdout.strip().splitlines()[-1]
+    cmd = [*TAKEDOWN, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd.append("--worker" if worker else "--no-worker")
+    if processes > 1:
+        cmd += ["--processes", str(processes)]
+    base = f"http://127.0.0.1:{port}"
+    with running(cmd, env, base + "/", workdir / f"takedown-{port}.log"):
+        yield base, key
+
+
+@contextlib.contextmanager
+def baseline_server(db_url: str, workdir: Path, processes: int) -> Iterator[str]:
+    port = free_port()
+    env = _env({"BASELINE_DATABASE_URL": db_url})
+    # Create the tables once, before the workers race to.
+    subprocess.run(
+        [sys.executable, "-c", "import bench.baseline_app"], env=env, check=True, cwd=ROOT
+    )
+    cmd = [
+        sys.executable, "-m", "uvicorn", "bench.baseline_app:app",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(processes),
+        "--log-level", "warning",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    with running(cmd, env, base + "/docs", workdir / f"baseline-{port}.log"):
+        yield base
+
+
+Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+def report_sender(base: str) -> Send:
+    async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        body = {
+            "content_id": f"bench-{n}-{secrets.token_hex(3)}",
+            "category": "child_sexual_exploitation",
+            "reporter_role": "third_party",
+            "depicts_minor": True,
+        }
+        return await client.post(base + "/v1/reports", json=body)
+
+    return send
+
+
+def content_sender(base: str, key: str | None) -> Send:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+
+    async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
+        signals = {"md5": secrets.token_hex(16), "pdq": secrets.token_hex(32), "pdq_quality": 100}
+        data = {
+            "content_id": f"c-{n}-{secrets.token_hex(3)}",
+            "account_id": f"a-{n % 97}",
+            "signals": json.dumps(signals),
+        }
+        return await client.post(base + "/v1/content", data=data, headers=headers)
+
+    return send
+
+
+async def _drive(send: Send, connections: int, seconds: float) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    stop_at = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+
+        async def one_connection() -> None:
+            nonlocal errors, counter
+            while time.perf_counter() < stop_at:
+                counter += 1
+                started = time.perf_counter()
+                try:
+                    response = await send(client, counter)
+                    ok = response.status_code < 300
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                else:
+                    errors += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one_connection() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    return Result(len(latencies), errors, elapsed, latencies)
+
+
+def drive(send: Send, connections: int, seconds: float) -> Result:
+    asyncio.run(_drive(send, connections, min(1.0, seconds / 4)))  # warm-up: connections, caches
+    return asyncio.run(_drive(send, connections, seconds))
+
+
+def run(quick: bool = False) -> list[str]:
+    kinds = ["sqlite", "postgresql"]
+    connections = [1, 8] if quick else [1, 8, 32]
+    seconds = 2.0 if quick else 10.0
+    processes = [1]
+    if serve_supports_processes():
+        processes = [1, 2] if quick else [1, 2, 4]
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="takedown-bench-") as tmp:
+        workdir = Path(tmp)
+        for kind in kinds:
+            for n in processes:
+                with (
+                    database(kind, workdir, f"td{n}") as td_url,
+                    database(kind, workdir, f"bl{n}") as bl_url,
+                    takedown_server(td_url, workdir, n, worker=False) as (base, key),
+                    baseline_server(bl_url, workdir, n) as bl_base,
+                ):
+                    for what, ours, theirs in (
+                        ("report", report_sender(base), report_sender(bl_base)),
+                        ("content", content_sender(base, key), content_sender(bl_base, None)),
+                    ):
+                        for c in connections:
+                            mine = drive(ours, c, seconds)
+                            base_r = drive(theirs, c, seconds)
+                            rows.append(_row(kind, n, what, c, mine, base_r))
+                            print(rows[-1], file=sys.stderr, flush=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return [
+        "## HTTP intake under load",
+        "",
+        f"POST /v1/reports (anonymous, P0 category) and POST /v1/content (platform key, MD5 and PDQ"
+        f" signals) on loopback, {seconds:.0f} s per cell after a warm-up, from an asyncio httpx"
+        " load generator (one process, N keep-alive connections). Baseline: bench/baseline_app.py,"
+        " FastAPI + SQLAlchemy doing one insert and a commit per request, same database kind,"
+        " same process count (uvicorn --workers). Takedown runs without its worker"
+        " (`--no-worker`), so the outbox fills and nothing drains it during the cell. Ratio:"
+        " Takedown's req/s over the baseline's.",
+        "",
+        "| db | processes | endpoint | connections | Takedown req/s | p50 ms | p99 ms | errors"
+        " | baseline req/s | p50 ms | p99 ms | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def _row(kind: str, n: int, what: str, c: int, mine: Result, base: Result) -> str:
+    ratio = mine.rate / base.rate if base.rate else float("nan")
+    return (
+        f"| {kind} | {n} | {what} | {c} | {mine.rate:.0f} | {mine.percentile(50):.1f}"
+        f" | {mine.percentile(99):.1f} | {mine.errors} | {base.rate:.0f}"
+        f" | {base.percentile(50):.1f} | {base.percentile(99):.1f} | {ratio:.2f}x |"
+    )
+
+
+if __name__ == "__main__":
+    print("\n".join(run(quick="--quick" in sys.argv)))
