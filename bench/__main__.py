@@ -57,6 +57,12 @@ def _cropping(opts: Options) -> list[str]:
     return cropping.run()
 
 
+def _cropping_robust(opts: Options) -> list[str]:
+    from bench import cropping_robust
+
+    return cropping_robust.run(quick=opts.quick).splitlines()
+
+
 def _fidelity(opts: Options) -> list[str]:
     from bench import fidelity
 
@@ -90,6 +96,7 @@ SECTIONS: list[Section] = [
     Section("retroscan", _retroscan),
     Section("hashing", _hashing),
     Section("cropping", _cropping),
+    Section("cropping_robust", _cropping_robust),
     Section("fidelity", _fidelity),
 ]
 
