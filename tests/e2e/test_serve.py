@@ -231,3 +231,77 @@ def test_kill_9_under_load_loses_no_acknowledged_report(
     server.stop()
     out = cli("audit", "verify", cwd=tmp_path, env=server.environment())
     assert "audit trail intact" in out
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The processes whose parent is `pid`, with their command lines (from /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # it ended while we looked
+        # The parent id is the second field after the parenthesised command name.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def test_serve_with_two_processes_answers_from_each_and_runs_one_worker(
+    server: ServerProcess,
+) -> None:
+    """Each API process serves on its own: with one of them stopped (SIGSTOP) the other still
+    answers, both ways round; one dedicated worker delivers the webhook."""
+    import signal
+
+    server.args = ["--processes", "2"]
+    server.start()
+    assert server.process is not None
+    children = _children(server.process.pid)
+    api = sorted(p for p, cmd in children.items() if "multiprocessing.spawn" in cmd)
+    workers = [p for p, cmd in children.items() if "takedown.cli.main worker" in cmd]
+    assert len(api) == 2 and len(workers) == 1, children
+    platform = keys(server)
+    receiver = WebhookReceiver(secret="acme-webhook-secret")
+    try:
+        httpx.post(
+            server.url + "/v1/webhooks",
+            json={"url": receiver.url, "secret": receiver.secret},
+            headers=platform,
+        ).raise_for_status()
+        for n, (stopped, serving) in enumerate([(api[0], api[1]), (api[1], api[0])]):
+            os.kill(stopped, signal.SIGSTOP)
+            try:
+                httpx.post(
+                    server.url + "/v1/content",
+                    data={
+                        "content_id": f"p-{n}",
+                        "account_id": "acct-1",
+                        "signals": '{"md5": "' + f"{n + 7:032x}" + '"}',
+                    },
+                    headers=platform,
+                    timeout=20,
+                ).raise_for_status()
+                response = httpx.post(
+                    server.url + "/v1/reports",
+                    json={"content_id": f"p-{n}", **VICTIM},
+                    timeout=20,
+                )
+            finally:
+                os.kill(stopped, signal.SIGCONT)
+            assert response.status_code == 201, response.text
+            served_by = [
+                line for line in server.log_text().splitlines() if '"POST /v1/reports' in line
+            ][-1]
+            assert f"[{serving}]" in served_by
+        deliveries = receiver.wait_for(2, timeout=20)
+        assert {d.json["data"]["content_id"] for d in deliveries} == {"p-0", "p-1"}
+        assert all(d.verified for d in deliveries)
+    finally:
+        receiver.close()
+    server.stop()
+    # The supervisor takes its worker down with it.
+    assert not any(Path(f"/proc/{p}").exists() for p in workers)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from takedown.clock import ManualClock
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver
@@ -98,3 +100,37 @@ def test_deadlines_are_configurable(settings, clock: ManualClock) -> None:  # ty
         api.register("p-1")
         out = api.report(content_id="p-1", reporter_role="depicted_person", depicts_minor=True)
         assert api.case(out["case_id"])["deadline_at"] == "2026-01-01T00:20:00Z"
+
+
+def test_sweep_reads_due_cases_in_bounded_batches_and_catches_up(
+    api: Api, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each pass takes at most SWEEP_BATCH due cases, soonest first; later passes take the rest.
+    Cases not yet due are never read (their next_escalation_at is in the future)."""
+    from takedown.services import escalation
+    from takedown.store.database import transaction
+
+    monkeypatch.setattr(escalation, "SWEEP_BATCH", 2)
+    ids = []
+    for n in range(3):
+        api.register(f"p-{n}")
+        ids.append(
+            api.report(
+                content_id=f"p-{n}",
+                category="child_sexual_exploitation",
+                reporter_role="law_enforcement",
+                depicts_minor=True,
+            )["case_id"]
+        )
+    sessions = api.runtime.sessions
+    with transaction(sessions) as session:
+        assert escalation.sweep(session, clock.now()) == 0  # none due yet
+    clock.advance(timedelta(minutes=30))
+    with transaction(sessions) as session:
+        assert escalation.sweep(session, clock.now()) == 2
+    assert sum(api.case(i)["state"] == "escalated" for i in ids) == 2
+    with transaction(sessions) as session:
+        assert escalation.sweep(session, clock.now()) == 1
+    assert all(api.case(i)["state"] == "escalated" for i in ids)
+    with transaction(sessions) as session:
+        assert escalation.sweep(session, clock.now()) == 0

@@ -21,6 +21,20 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 
 
+# uvicorn's logging with each line's process id, so a log shows which process served what.
+def _log_config() -> dict[str, object]:
+    from copy import deepcopy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = deepcopy(LOGGING_CONFIG)
+    config["formatters"]["default"]["fmt"] = "%(levelprefix)s [%(process)d] %(message)s"
+    config["formatters"]["access"]["fmt"] = (
+        '%(levelprefix)s [%(process)d] %(client_addr)s - "%(request_line)s" %(status_code)s'
+    )
+    return config
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", envvar="TAKEDOWN_HOST"),
@@ -28,14 +42,31 @@ def serve(
     database_url: str | None = DatabaseUrl,
     data_dir: Path | None = DataDir,
     worker: bool = typer.Option(True, "--worker/--no-worker", help="Run the in-process worker."),
+    processes: int = typer.Option(
+        1,
+        "--processes",
+        min=1,
+        envvar="TAKEDOWN_PROCESSES",
+        help="API processes on the port; above 1 the worker runs in a process of its own.",
+    ),
 ) -> None:
-    """Run the API, the web pages and an in-process worker."""
+    """Run the API, the web pages and a worker (in-process, or its own process with --processes)."""
     import uvicorn
 
     from takedown.api.app import create_app
     from takedown.runtime import Runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if processes > 1:
+        from takedown.cli.serving import serve_processes
+
+        try:
+            serve_processes(
+                settings_from(database_url, data_dir), host, port, processes, worker, _log_config()
+            )
+        except Exception as exc:
+            fail(f"cannot start: {exc}")
+        return
     try:
         rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
         application = create_app(rt, run_worker=worker)

@@ -17,6 +17,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypedDict
 
+from takedown.domain.case_state import AWAITING_DECISION
+from takedown.domain.deadlines import next_escalation
+from takedown.domain.vocabulary import CaseState
+
 # The first link of every chain points at this.
 GENESIS = ""
 
@@ -51,6 +55,12 @@ class CaseRow(Protocol):
     """What `apply` writes to: the stored case, or a blank one being rebuilt."""
 
     updated_at: datetime
+    state: str
+    deadline_started_at: datetime
+    deadline_at: datetime
+    escalated_at: datetime | None
+    breached_at: datetime | None
+    next_escalation_at: datetime | None
 
 
 def snapshot(case: object) -> CaseFields:
@@ -90,6 +100,14 @@ def apply(case: CaseRow, changes: Mapping[str, Any], at: datetime) -> None:
     for name, value in decode(changes).items():
         setattr(case, name, value)
     case.updated_at = at
+    # Derived from the fields above, not an event's payload: the sweep reads due cases by it.
+    case.next_escalation_at = next_escalation(
+        CaseState(case.state) in AWAITING_DECISION,
+        case.deadline_started_at,
+        case.deadline_at,
+        case.escalated_at,
+        case.breached_at,
+    )
 
 
 def canonical(fields: Mapping[str, Any]) -> bytes:

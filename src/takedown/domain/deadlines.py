@@ -43,6 +43,25 @@ def escalation_stage(start: datetime, deadline: datetime, now: datetime) -> Esca
     return EscalationStage.NONE
 
 
+def next_escalation(
+    awaiting_decision: bool,
+    start: datetime,
+    deadline: datetime,
+    escalated_at: datetime | None,
+    breached_at: datetime | None,
+) -> datetime | None:
+    """When the sweep next has a step to take on a case: halfway, then the deadline, then never.
+
+    The same cut-offs as `escalation_stage`, so a sweep of the cases due by this time finds
+    exactly the ones a full scan would have acted on.
+    """
+    if not awaiting_decision or breached_at is not None:
+        return None
+    if escalated_at is None:
+        return start + (deadline - start) / 2
+    return deadline
+
+
 def tightened_deadline(
     current_start: datetime,
     current_deadline: datetime,

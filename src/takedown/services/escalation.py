@@ -17,6 +17,7 @@ from takedown.services.take_it_down import sweep_removal_clocks
 from takedown.store.models import Case
 
 SWEEPER = "system:deadline-sweep"
+SWEEP_BATCH = 500
 
 
 def sweep(session: Session, now: datetime) -> int:
@@ -25,11 +26,17 @@ def sweep(session: Session, now: datetime) -> int:
     Idempotent: each step is recorded once per deadline, however often the sweep runs.
     """
     changed = 0
-    halfway_cutoff = select(Case).where(
-        Case.state.in_([s.value for s in AWAITING_DECISION]),
-        Case.breached_at.is_(None),
+    # Only the cases with a step due, by an indexed column, a bounded batch a pass: the rest
+    # wait for the next pass (every few seconds) rather than one pass loading every open case.
+    due = (
+        select(Case)
+        .where(Case.next_escalation_at <= now)
+        .order_by(Case.next_escalation_at)
+        .limit(SWEEP_BATCH)
     )
-    for case in session.scalars(halfway_cutoff):
+    for case in session.scalars(due):
+        if CaseState(case.state) not in AWAITING_DECISION:
+            continue
         stage = escalation_stage(case.deadline_started_at, case.deadline_at, now)
         if stage is EscalationStage.NONE:
             continue

@@ -106,6 +106,11 @@ class Case(Base):
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the deadline sweep next has a step to take (halfway, then the deadline); None once
+    # decided or breached. Derived in case_projection.apply from the fields above (0011_due_cases).
+    next_escalation_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, index=True
+    )
     # The TAKE IT DOWN Act's 48-hour removal clock, apart from the decision deadline
     # (services.take_it_down; migration 0004_enforcement).
     removal_due_at: Mapped[datetime | None] = mapped_column(

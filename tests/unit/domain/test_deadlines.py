@@ -63,3 +63,16 @@ def test_state_machine_refuses_skipping_review() -> None:
         transition(CaseState.OPEN, CaseState.APPEALED)
     with pytest.raises(InvalidTransition):
         transition(CaseState.CLOSED, CaseState.PENDING_SECOND_REVIEW)
+
+
+def test_next_escalation_is_halfway_then_the_deadline_then_none() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from takedown.domain.deadlines import next_escalation
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    deadline = start + timedelta(hours=1)
+    assert next_escalation(True, start, deadline, None, None) == start + timedelta(minutes=30)
+    assert next_escalation(True, start, deadline, start, None) == deadline
+    assert next_escalation(True, start, deadline, start, deadline) is None
+    assert next_escalation(False, start, deadline, None, None) is None
