@@ -107,7 +107,7 @@ class Case(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # When the deadline sweep next has a step to take (halfway, then the deadline); None once
-    # decided or breached. Derived in case_projection.apply from the fields above (0011_due_cases).
+    # decided or breached. Derived in case_projection.apply from the fields above (0012_due_cases).
     next_escalation_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime(), nullable=True, index=True
     )

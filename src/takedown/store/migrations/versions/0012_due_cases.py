@@ -1,7 +1,7 @@
 """cases know when the deadline sweep next has a step to take (indexed): no full scan a pass
 
-Revision ID: 0011_due_cases
-Revises: 0010_second_wave
+Revision ID: 0012_due_cases
+Revises: 0011_exact_value_index
 Create Date: 2026-12-06 18:00:00
 """
 
@@ -15,8 +15,8 @@ from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.deadlines import next_escalation
 from takedown.domain.vocabulary import CaseState
 
-revision: str = "0011_due_cases"
-down_revision: str | Sequence[str] | None = "0010_second_wave"
+revision: str = "0012_due_cases"
+down_revision: str | Sequence[str] | None = "0011_exact_value_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
