@@ -63,6 +63,12 @@ def _cropping_robust(opts: Options) -> list[str]:
     return cropping_robust.run(quick=opts.quick).splitlines()
 
 
+def _index_stall(opts: Options) -> list[str]:
+    from bench import index_stall
+
+    return index_stall.run(10**5, 10**4) if opts.quick else index_stall.run(10**6, 10**5)
+
+
 def _fidelity(opts: Options) -> list[str]:
     from bench import fidelity
 
@@ -93,6 +99,7 @@ SECTIONS: list[Section] = [
     Section("http", _http),
     Section("webhook", _webhook),
     Section("matching", _matching),
+    Section("index_stall", _index_stall),
     Section("retroscan", _retroscan),
     Section("hashing", _hashing),
     Section("cropping", _cropping),

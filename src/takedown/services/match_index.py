@@ -269,6 +269,7 @@ class Matcher:
         self.pdq_threshold = pdq_threshold
         self.quality_min = quality_min
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()
         self._banks = _Side()
         self._entries: dict[int, BankEntry] = {}
         self._bank_follow = _Follower()
@@ -280,11 +281,26 @@ class Matcher:
 
     # -- following the database --------------------------------------------------------------
 
+    # Rows read and applied per step of a refresh: a bulk load (an exchange adding millions
+    # of hashes) is followed in bounded steps, so no step holds lookups up for long.
+    REFRESH_BATCH = 10_000
+
     def refresh(self, session: Session) -> int:
         """Pull the bank hashes and content signals added since the last call; returns how
-        many rows were added to the index."""
-        with self._lock:
-            return self._refresh_banks(session) + self._refresh_content(session)
+        many rows were added to the index.
+
+        Refreshes take turns (`_refresh_lock`); lookups wait only while a batch's rows enter
+        the maps (`_lock`), never for the database or for a PDQ index merge.
+        """
+        added = 0
+        with self._refresh_lock:
+            for step in (self._refresh_banks, self._refresh_content):
+                while True:
+                    count = step(session)
+                    added += count
+                    if count < self.REFRESH_BATCH:
+                        break
+        return added
 
     def _refresh_banks(self, session: Session) -> int:
         rows = session.execute(
@@ -301,23 +317,29 @@ class Matcher:
             .join(Bank, Bank.id == BankHash.bank_id)
             .where(self._bank_follow.unseen(BankHash.id))
             .order_by(BankHash.id)
+            .limit(self.REFRESH_BATCH)
         ).all()
         pdq_ids, pdq_values = [], []
-        pending: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in self._banks.indexes}
-        for hid, signal, value, bank_id, name, action, child_safety, threshold in rows:
-            self._entries[hid] = BankEntry(
-                hid, bank_id, name, signal, action, child_safety, threshold
-            )
-            if threshold is not None:
-                self._max_threshold = max(self._max_threshold, threshold)
-            if signal == "pdq":
-                pdq_ids.append(hid)
-                pdq_values.append(value)
-            elif signal in pending:
-                pending[signal][0].append(hid)
-                pending[signal][1].append(value)
-            elif signal == "vpdq":
-                self._banks.add_video(hid, frames_of(value))
+        pending: dict[str, tuple[list[int], list[str]]] = {
+            n: ([], []) for n in self._banks.indexes
+        }
+        with self._lock:
+            for hid, signal, value, bank_id, name, action, child_safety, threshold in rows:
+                self._entries[hid] = BankEntry(
+                    hid, bank_id, name, signal, action, child_safety, threshold
+                )
+                if threshold is not None:
+                    self._max_threshold = max(self._max_threshold, threshold)
+                if signal == "pdq":
+                    pdq_ids.append(hid)
+                    pdq_values.append(value)
+                elif signal in pending:
+                    pending[signal][0].append(hid)
+                    pending[signal][1].append(value)
+                elif signal == "vpdq":
+                    self._banks.add_video(hid, frames_of(value))
+        # Outside the lock: the entries are in, so a lookup that finds these ids can name
+        # them, and the index lets lookups through while it merges.
         if pdq_ids:
             self._banks.pdq.add(pdq_ids, pdq_values)
         self._banks.add_values(pending)
@@ -338,30 +360,32 @@ class Matcher:
                 self._content_follow.unseen(ContentSignal.id),
             )
             .order_by(ContentSignal.id)
+            .limit(self.REFRESH_BATCH)
         ).all()
         pdq_ids: list[int] = []
         pdq_values: list[str] = []
         pending: dict[str, tuple[list[int], list[str]]] = {
             n: ([], []) for n in self._content.indexes
         }
-        for row_id, item_id, signal, value, quality in rows:
-            self._slot_item[row_id] = item_id
-            self._slot_quality[row_id] = quality
-            if signal == "pdq":
-                pdq_ids.append(row_id * VARIANTS)
-                pdq_values.append(value)
-            elif signal == PDQ_DIHEDRAL:
-                for k, variant in enumerate(value.split(",")[: VARIANTS - 1], start=1):
-                    pdq_ids.append(row_id * VARIANTS + k)
-                    pdq_values.append(variant)
-            elif signal in pending:
-                pending[signal][0].append(row_id)
-                pending[signal][1].append(value)
-            elif signal == "vpdq":
-                try:
-                    self._content.add_video(row_id, frames_of(value))
-                except ValueError:
-                    continue  # a malformed stored value cannot match; it is not fatal
+        with self._lock:
+            for row_id, item_id, signal, value, quality in rows:
+                self._slot_item[row_id] = item_id
+                self._slot_quality[row_id] = quality
+                if signal == "pdq":
+                    pdq_ids.append(row_id * VARIANTS)
+                    pdq_values.append(value)
+                elif signal == PDQ_DIHEDRAL:
+                    for k, variant in enumerate(value.split(",")[: VARIANTS - 1], start=1):
+                        pdq_ids.append(row_id * VARIANTS + k)
+                        pdq_values.append(variant)
+                elif signal in pending:
+                    pending[signal][0].append(row_id)
+                    pending[signal][1].append(value)
+                elif signal == "vpdq":
+                    try:
+                        self._content.add_video(row_id, frames_of(value))
+                    except ValueError:
+                        continue  # a malformed stored value cannot match; it is not fatal
         if pdq_ids:
             self._content.pdq.add(pdq_ids, pdq_values)
         self._content.add_values(pending)

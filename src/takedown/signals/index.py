@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -242,6 +242,12 @@ class PdqIndex:
         self._slots_of: dict[int, list[int]] = {}
         # The tables cover slots [0, tables.count); later slots are scanned.
         self._tables: _ChunkTables | None = None
+        # A merge builds new tables outside the lock from a snapshot and swaps them in; a
+        # compaction renumbers slots, so it bumps the generation and a stale merge is dropped.
+        self._merging = False
+        self._generation = 0
+        # Tests pause a merge here (after building, before the swap) to look inside it.
+        self._before_swap: Callable[[], None] | None = None
 
     def __len__(self) -> int:
         with self._lock:
@@ -257,8 +263,58 @@ class PdqIndex:
         id_array = np.asarray(ids, dtype=np.int64)
         with self._lock:
             self._append(id_array, words)
-            if self._count - self._tabled() > self._delta_limit:
-                self._fold_recent()
+            plan = self._plan_merge()
+        if plan is not None:
+            self._merge(*plan)
+
+    def _plan_merge(self) -> tuple[int, _ChunkTables | None, Words, int] | None:
+        """Claim the merge if the scanned segment outgrew `delta_limit`; caller holds the lock.
+
+        Returns (generation, tables to extend or None to re-cut, words to table, slot count).
+        The words are a view of slots below `_count`, which nothing writes again in place
+        (growth reallocates, compaction starts new arrays), so the merge reads a fixed
+        snapshot without the lock.
+        """
+        if self._merging or self._count - self._tabled() <= self._delta_limit:
+            return None
+        self._merging = True
+        count = self._count
+        width = ideal_width(count)
+        tables = self._tables
+        if tables is None or (width != tables.width and self._grew_or_shrank(tables)):
+            return self._generation, None, self._words[:count], count
+        return self._generation, tables, self._words[tables.count : count], count
+
+    def _merge(
+        self, generation: int, tables: _ChunkTables | None, words: Words, count: int
+    ) -> None:
+        """Build the next tables beside the live ones, then swap them in under the lock.
+
+        Lookups meanwhile use the old tables and scan the growing segment after them, so a
+        merge costs them nothing but a slightly longer scan; removals only clear `_alive`,
+        which the tables never hold, so none made during the merge is lost.
+        """
+        try:
+            if tables is None:
+                built = _ChunkTables.build(words, ideal_width(count))
+            else:
+                built = tables.merged(words)
+            if self._before_swap is not None:
+                self._before_swap()
+        except BaseException:
+            with self._lock:
+                if generation == self._generation:
+                    self._merging = False
+            raise
+        with self._lock:
+            # A compaction since the snapshot renumbered the slots: drop this result (the
+            # compaction already released the claim on merging).
+            if generation == self._generation:
+                self._merging = False
+                self._tables = built
+            again = self._plan_merge()
+        if again is not None:
+            self._merge(*again)
 
     def remove(self, ids: Iterable[int]) -> None:
         """Forget every hash added under these ids; unknown ids are ignored."""
@@ -270,6 +326,9 @@ class PdqIndex:
             dead = self._count - self._live
             if dead > self._delta_limit and dead > self._live:
                 self._compact()
+            plan = self._plan_merge()
+        if plan is not None:
+            self._merge(*plan)
 
     def _tabled(self) -> int:
         return self._tables.count if self._tables is not None else 0
@@ -294,15 +353,6 @@ class PdqIndex:
         self._count = needed
         self._live += len(ids)
 
-    def _fold_recent(self) -> None:
-        """Move the brute-force segment into the chunk tables (re-cut them if resized)."""
-        width = ideal_width(self._count)
-        tables = self._tables
-        if tables is None or (width != tables.width and self._grew_or_shrank(tables)):
-            self._tables = _ChunkTables.build(self._words[: self._count], width)
-        else:
-            self._tables = tables.merged(self._words[tables.count : self._count])
-
     def _grew_or_shrank(self, tables: _ChunkTables) -> bool:
         return self._count >= 2 * tables.count or 2 * self._count <= tables.count
 
@@ -310,14 +360,18 @@ class PdqIndex:
         keep = np.flatnonzero(self._alive[: self._count])
         ids = self._ids[keep].copy()
         words = self._words[keep].copy()
+        # Fresh arrays: a merge in flight may still be reading the old ones.
+        capacity = max(1024, len(keep) + len(keep) // 4)
+        self._words = np.empty((capacity, 4), dtype=np.uint64)
+        self._ids = np.empty(capacity, dtype=np.int64)
+        self._alive = np.zeros(capacity, dtype=bool)
         self._count = 0
         self._live = 0
         self._slots_of = {}
         self._tables = None
-        self._alive[:] = False
+        self._generation += 1
+        self._merging = False
         self._append(ids, words)
-        if self._count > self._delta_limit:
-            self._fold_recent()
 
     # -- reading -------------------------------------------------------------------------
 

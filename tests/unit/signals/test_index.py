@@ -6,6 +6,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from takedown.signals.index import ExactIndex, PdqIndex, hashes_to_words
 
@@ -172,3 +174,124 @@ def test_removing_most_hashes_compacts_and_stays_exact() -> None:
         )
     index.add([5000], [hashes[0]])
     assert index.search(hashes[0], 0) == [(5000, 0)]
+
+
+def test_lookups_and_removals_proceed_while_a_merge_is_paused_beside_the_live_tables() -> None:
+    rng = np.random.default_rng(11)
+    index = PdqIndex(delta_limit=64)
+    old = random_hashes(rng, 64)
+    index.add(list(range(64)), old)
+    paused, release = threading.Event(), threading.Event()
+
+    def pause() -> None:
+        paused.set()
+        assert release.wait(30), "test never released the merge"
+
+    index._before_swap = pause
+    trigger = random_hashes(rng, 1)
+    adder = threading.Thread(target=index.add, args=([64], trigger))
+    adder.start()
+    assert paused.wait(30), "65th add should have started a merge"
+    # The merge holds no lock the lookup needs: these return while it is paused.
+    assert index.search(old[3], 0) == [(3, 0)]
+    assert index.search(trigger[0], 0) == [(64, 0)]
+    later = random_hashes(rng, 5)
+    index.add([100, 101, 102, 103, 104], later)  # no second merge while one is in flight
+    index.remove([3, 101])
+    assert index.search(later[0], 0) == [(100, 0)]
+    assert index.search(old[3], 0) == []
+    release.set()
+    adder.join(30)
+    assert not adder.is_alive()
+    index._before_swap = None
+    # The removal made during the merge survived the swap; everything else is findable.
+    assert index.search(old[3], 0) == []
+    assert index.search(later[1], 0) == []
+    assert index.search(old[4], 0) == [(4, 0)]
+    assert index.search(trigger[0], 0) == [(64, 0)]
+    assert index.search(later[4], 0) == [(104, 0)]
+    assert len(index) == 64 + 1 + 5 - 2
+
+
+def test_a_compaction_during_a_merge_discards_the_stale_tables() -> None:
+    rng = np.random.default_rng(12)
+    index = PdqIndex(delta_limit=20)
+    hashes = random_hashes(rng, 61)
+    index.add(list(range(40)), hashes[:40])
+    paused, release = threading.Event(), threading.Event()
+
+    def pause() -> None:
+        paused.set()
+        assert release.wait(30)
+
+    index._before_swap = pause
+    adder = threading.Thread(target=index.add, args=(list(range(40, 61)), hashes[40:]))
+    adder.start()
+    assert paused.wait(30)
+    index._before_swap = None
+    index.remove(range(0, 45))  # dead outnumber the living: renumbers every slot
+    release.set()
+    adder.join(30)
+    for identifier in range(61):
+        expected = [] if identifier < 45 else [(identifier, 0)]
+        assert index.search(hashes[identifier], 0) == expected
+    assert len(index) == 16
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.integers(0, 400), st.integers(1, 40)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(0, 2**32 - 1),
+)
+def test_matches_brute_force_with_merges_overlapping_adds_and_removes(
+    steps: list[tuple[bool, int, int]], seed: int
+) -> None:
+    """Each merge is paused while the next step (an add or a remove) runs beside it."""
+    rng = np.random.default_rng(seed)
+    index = PdqIndex(delta_limit=16)
+    banked: dict[int, str] = {}
+    pending: list[threading.Event] = []
+
+    def pause() -> None:
+        gate = threading.Event()
+        pending.append(gate)
+        gate.wait(30)
+
+    index._before_swap = pause
+    threads: list[threading.Thread] = []
+    next_id = 0
+    for is_add, start, size in steps:
+        if is_add:
+            ids = list(range(next_id, next_id + size))
+            next_id += size
+            new = random_hashes(rng, size)
+            banked.update(zip(ids, new, strict=True))
+            thread = threading.Thread(target=index.add, args=(ids, new))
+            thread.start()
+            threads.append(thread)
+            thread.join(0.05)  # returns at once unless it is merging (paused)
+        else:
+            gone = list(range(start, start + size))
+            index.remove(gone)
+            for identifier in gone:
+                banked.pop(identifier, None)
+        for query_id in list(banked)[:5]:
+            assert (query_id, 0) in index.search(banked[query_id], 8)
+        while pending:
+            pending.pop().set()
+    index._before_swap = None
+    while pending or any(t.is_alive() for t in threads):
+        while pending:
+            pending.pop().set()
+        for thread in threads:
+            thread.join(0.01)
+    ids = list(banked)
+    hashes = [banked[i] for i in ids]
+    for query in [*hashes[:10], *random_hashes(rng, 3)]:
+        probe = near(rng, query, 6)
+        assert index.search(probe, 31) == brute_force(ids, hashes, probe, 31)
+    assert len(index) == len(banked)

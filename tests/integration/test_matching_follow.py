@@ -1,0 +1,54 @@
+"""Two processes' match indexes follow one database in bounded batches."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from takedown.runtime import Runtime
+from takedown.services.match_index import Matcher, MediaQuery
+from takedown.store.banks import Bank, BankHash
+
+
+def _bank_hashes(runtime: Runtime, bank_id: str, values: list[str]) -> None:
+    now = runtime.clock.now()
+    with runtime.transaction() as session:
+        if session.get(Bank, bank_id) is None:
+            session.add(
+                Bank(id=bank_id, name=bank_id, action="block", created_at=now, created_by="t")
+            )
+            session.flush()
+        session.add_all(
+            BankHash(
+                bank_id=bank_id,
+                signal="pdq",
+                value=value,
+                digest=hashlib.sha256(value.encode()).hexdigest(),
+                added_at=now,
+                added_by="t",
+            )
+            for value in values
+        )
+
+
+def test_two_matchers_follow_a_bulk_load_in_batches_and_then_single_adds(
+    runtime: Runtime,
+) -> None:
+    rng = random.Random(7)
+    values = [rng.randbytes(32).hex() for _ in range(250)]
+    _bank_hashes(runtime, "exchange", values)
+    replicas = [Matcher(), Matcher()]
+    for matcher in replicas:
+        matcher.REFRESH_BATCH = 40  # so 250 rows take seven batches in one refresh
+        with runtime.transaction() as session:
+            assert matcher.refresh(session) == 250
+        assert matcher.size()["bank_hashes"] == 250
+    later = [rng.randbytes(32).hex() for _ in range(3)]
+    _bank_hashes(runtime, "exchange", later)
+    for matcher in replicas:
+        with runtime.transaction() as session:
+            assert matcher.refresh(session) == 3
+            assert matcher.refresh(session) == 0
+        for value in (values[0], values[139], values[-1], *later):
+            hits = matcher.match_banks(MediaQuery(pdq=[value], pdq_quality=100))
+            assert [m.closeness.distance for m in hits] == [0]
