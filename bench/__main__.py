@@ -52,7 +52,7 @@ def main() -> None:
     pytx_sizes = {int(float(s)) for s in args.pytx_sizes.split(",") if s}
     body = (
         matching.run(sizes, args.queries, pytx_sizes)
-        + hashing.run()
+        + hashing.lines()
         + cropping.run()
         + fidelity.run()
     )
