@@ -48,7 +48,7 @@ def _matching(opts: Options) -> list[str]:
 def _hashing(opts: Options) -> list[str]:
     from bench import hashing
 
-    return hashing.run()
+    return hashing.lines(opts.quick)
 
 
 def _cropping(opts: Options) -> list[str]:

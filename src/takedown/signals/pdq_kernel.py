@@ -20,9 +20,11 @@ The DCT, median and quality steps follow pdqhashing.cpp (as static/public/pdq.js
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController
 
 Floats = NDArray[np.float64]
 
@@ -154,6 +156,25 @@ def hash_luma(
     `plane` is the image's luminance, decoded at 1/`factor` of `full_size` (width, height).
     """
     width, height = full_size
+    with _one_blas_thread():
+        return _hash_luma(plane, width, height, factor)
+
+
+@lru_cache(maxsize=1)
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """These products are a few milliseconds on one core; BLAS's threads, on a busy server
+    (every request hashing at once), cost more in contention than they save (measured:
+    half the throughput on a loaded two-core machine)."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
+def _hash_luma(
+    plane: NDArray[np.floating], width: int, height: int, factor: int
+) -> tuple[str, int, list[str]]:
     # rows x 128: each row through the x kernel, then through its mirror image.
     across = _across(np.asarray(plane, dtype=np.float32), width, factor)
     # 128 x 128: the same down the columns.
