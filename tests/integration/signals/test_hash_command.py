@@ -24,7 +24,8 @@ def test_hash_prints_one_json_object_per_file(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["kind"] for line in lines] == ["image", "video"]
     assert lines[0]["pdq"] == hash_media(image.read_bytes()).pdq
-    assert set(lines[0]) == {"file", "kind", "pdq", "pdq_quality", "md5", "sha256"}
+    assert set(lines[0]) == {"file", "kind", "pdq", "pdq_quality", "md5", "sha256", "orb"}
+    assert lines[0]["orb"] == hash_media(image.read_bytes()).extra["orb"]
     assert set(lines[1]) == {"file", "kind", "vpdq", "md5", "sha256"}
     assert all(len(feature.split(",")) == 4 for feature in lines[1]["vpdq"])
 
