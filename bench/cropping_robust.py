@@ -166,8 +166,8 @@ def run(count: int = 1000, quick: bool = False) -> str:
     lines += [
         "",
         "`orb` (signals/keypoints.py) keeps 128 ORB keypoints spread over a 4x4 grid and"
-        " matches when enough of them have a twin in the entry at one common shift, spread"
-        " over the picture (a shared caption or logo does not count). It is robust to crops,"
+        " matches when enough of them have a twin in the entry where one crop-like transform"
+        " (a scale and a shift, OpenCV's RANSAC) puts them, spread over the picture (a shared caption or logo does not count). It is robust to crops,"
         " not to resizing: a resized copy is still PDQ's to find, and both are computed for"
         " every image.",
     ]

@@ -39,7 +39,8 @@ from takedown.signals.pdq import open_image
 
 NAME = "orb"
 KEYPOINTS = 128
-MIN_AGREEING = 12
+MIN_AGREEING = 20  # 12 gave 0.8% false matches on 1,000 unrelated images (BENCHMARKS.md)
+MIN_KEYPOINTS = 8
 THRESHOLD = KEYPOINTS - MIN_AGREEING
 DESCRIPTOR_BITS = 24  # Hamming distance at which two descriptors are the same corner
 SHIFT_TOLERANCE = 3.0  # pixels: agreeing keypoints land within this of where the fit puts them
@@ -125,8 +126,8 @@ class OrbSignal:
         except Exception as exc:  # a decoder error on hostile input is a 4xx, not a crash
             raise corrupt(str(exc) or type(exc).__name__) from None
         points = keypoints(pixels)
-        # Too few corners to outvote chance (a flat or tiny picture): no value, no match.
-        return encode(points) if len(points) >= MIN_AGREEING else None
+        # A flat or tiny picture: too few corners to be worth storing or looking up.
+        return encode(points) if len(points) >= MIN_KEYPOINTS else None
 
     def new_index(self) -> KeypointIndex:
         return KeypointIndex()
