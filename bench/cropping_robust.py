@@ -167,9 +167,9 @@ def run(count: int = 1000, quick: bool = False) -> str:
         "",
         "`orb` (signals/keypoints.py) keeps 128 ORB keypoints spread over a 4x4 grid and"
         " matches when enough of them have a twin in the entry where one crop-like transform"
-        " (a scale and a shift, OpenCV's RANSAC) puts them, spread over the picture (a shared caption or logo does not count). It is robust to crops,"
-        " not to resizing: a resized copy is still PDQ's to find, and both are computed for"
-        " every image.",
+        " (a scale and a shift, OpenCV's RANSAC) puts them, spread over the picture (a shared"
+        " caption or logo does not count). Whole resized copies are still PDQ's to find; both"
+        " are computed for every image.",
     ]
     return "\n".join(lines) + "\n"
 
