@@ -418,8 +418,7 @@ class Matcher:
                     if distance <= (self.pdq_threshold if limit is None else limit):
                         best[hid] = Closeness(distance=distance)
             for _, hid, distance in self._banks.signal_hits(query):
-                if hid not in best or distance < (best[hid].distance or 0):
-                    best[hid] = Closeness(distance=distance)
+                best[hid] = Closeness(distance=distance)  # one signal per bank entry
             if query.vpdq:
                 hits = self._banks.video_hits(query.vpdq, self.pdq_threshold, self.quality_min)
                 for hid, video in hits.items():

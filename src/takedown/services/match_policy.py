@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.domain.case_state import transition
-from takedown.domain.match_quality import EXACT_SIGNALS, FLOOD_WINDOW, floods, vetoed
+from takedown.domain.match_quality import FLOOD_WINDOW, floods, vetoed
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import CaseState, EventType, Priority
 from takedown.exchanges.provenance import origins
@@ -118,9 +118,7 @@ def threshold_applied(signal: str, state: EntryState, default_pdq: int) -> int |
     0 for exact digests; None for vPDQ, whose rule is a share of frames, not one distance."""
     if signal == "pdq":
         return default_pdq if state.pdq_threshold is None else state.pdq_threshold
-    if signal in EXACT_SIGNALS:
-        return 0
-    kind = SIGNAL_TYPES.get(signal)
+    kind = SIGNAL_TYPES.get(signal)  # digests are indexed signals with threshold 0
     return kind.threshold if isinstance(kind, IndexedSignal) else None
 
 

@@ -6,6 +6,8 @@ them all, so callers validate and dispatch by the signal's wire name.
 
 from __future__ import annotations
 
+import functools
+
 from takedown.signals.base import IndexedSignal, SignalType
 from takedown.signals.digests import MD5, SHA256
 from takedown.signals.keypoints import ORB
@@ -20,6 +22,7 @@ def exact_signals() -> tuple[str, ...]:
     return tuple(name for name, s in SIGNAL_TYPES.items() if s.exact)
 
 
+@functools.cache
 def indexed_signals() -> tuple[IndexedSignal, ...]:
     """The signal types that hash, index and match themselves (digests, crop-robust PDQ...):
     uploads, the matcher and scans loop over these instead of naming them."""

@@ -77,23 +77,21 @@ def hash_media(
     limits = limits or MediaLimits()
     check_size(len(data), limits)
     kind = sniff_kind(data)
-    if kind == "image":
-        image = pdq.hash_image(data, limits)
-        signals = MediaSignals(
-            kind=kind,
-            md5="",
-            sha256="",
-            pdq=image.pdq,
-            pdq_quality=image.quality,
-            pdq_variants=list(image.variants),
-        )
-    else:
-        frames = vpdq.hash_video(data, limits, video_seconds_per_hash)
-        signals = MediaSignals(kind=kind, md5="", sha256="", vpdq=frames)
-    # PDQ is checked first: it rejects a corrupt or oversized image before the rest decode it.
-    for signal in indexed_signals():
-        if kind in signal.media_kinds and (value := signal.hash_file(data, kind, limits)):
-            signals.extra[signal.name] = value
-    signals.md5 = signals.extra.pop("md5")
-    signals.sha256 = signals.extra.pop("sha256")
-    return signals
+    # PDQ (or vPDQ) first: it rejects a corrupt or oversized file before the rest decode it.
+    image = pdq.hash_image(data, limits) if kind == "image" else None
+    frames = vpdq.hash_video(data, limits, video_seconds_per_hash) if kind == "video" else None
+    extra = {
+        signal.name: value
+        for signal in indexed_signals()
+        if kind in signal.media_kinds and (value := signal.hash_file(data, kind, limits))
+    }
+    return MediaSignals(
+        kind=kind,
+        md5=extra.pop("md5"),
+        sha256=extra.pop("sha256"),
+        pdq=image.pdq if image else None,
+        pdq_quality=image.quality if image else None,
+        pdq_variants=list(image.variants) if image else [],
+        vpdq=frames,
+        extra=extra,
+    )

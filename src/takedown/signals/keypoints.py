@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from takedown.signals.base import MediaKind
+from takedown.signals.base import MediaKind, normalise_hex
 from takedown.signals.index import PdqIndex
 from takedown.signals.media import MediaLimits, corrupt
 from takedown.signals.pdq import open_image
@@ -99,15 +99,12 @@ class OrbSignal:
     threshold: int = THRESHOLD
 
     def validate(self, value: object) -> str:
-        message = f"{NAME} must be comma-separated keypoints of {_PART} hexadecimal characters"
         if not isinstance(value, str) or not value.strip():
-            raise ValueError(message)
-        parts = [p.strip().lower() for p in value.split(",")]
-        if len(parts) > KEYPOINTS or any(
-            len(p) != _PART or any(c not in "0123456789abcdef" for c in p) for p in parts
-        ):
-            raise ValueError(f"{message}, at most {KEYPOINTS}")
-        return ",".join(parts)
+            raise ValueError(f"{NAME} must be comma-separated keypoints of {_PART} hex digits")
+        parts = value.split(",")
+        if len(parts) > KEYPOINTS:
+            raise ValueError(f"{NAME} holds at most {KEYPOINTS} keypoints")
+        return ",".join(normalise_hex(p, _PART, NAME) for p in parts)
 
     def acts_alone(self, quality: int | None, quality_min: int) -> bool:
         return True
