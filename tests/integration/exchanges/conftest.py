@@ -4,7 +4,14 @@ operator does: through `/hma/c/exchanges` with credentials set on the exchange A
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +24,8 @@ from tests.support.factories import Api
 from tests.support.fake_ncmec_hashes import FakeNcmecHashes
 from tests.support.fake_stopncii import FakeStopNcii
 from tests.support.fake_threatexchange import FakeThreatExchange
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -123,3 +132,41 @@ def provenance(api: Api, exchange: str) -> list[ExchangeEntry]:
         )
         session.expunge_all()
         return rows
+
+
+class PausingFake(Protocol):
+    """A fake exchange that can hold a fetch on one page: `waiting` is set when it is there."""
+
+    waiting: threading.Event
+    release: threading.Event
+
+    def block_on_page(self, page: int) -> None: ...
+
+
+def kill_fetch_on_page(
+    api: Api, fake: PausingFake, name: str, page: int, data_dir: Path, env: dict[str, str]
+) -> None:
+    """Run `takedown exchange fetch NAME` in its own process, kill it with SIGKILL while it waits
+    on `page`, then let the fake serve every page again."""
+    fake.block_on_page(page)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "takedown.cli.main", "exchange", "fetch", name],
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+            "TAKEDOWN_DATABASE_URL": api.runtime.settings.database_url,
+            "TAKEDOWN_DATA_DIR": str(data_dir),
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert fake.waiting.wait(60), f"the fetch never reached page {page}"
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+    fake.release.set()
+    fake.block_on_page(0)

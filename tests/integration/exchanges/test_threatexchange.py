@@ -4,10 +4,6 @@ JSON short, tombstones indicators, and takes reactions on descriptors."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +15,7 @@ from takedown.store.models import OutboxJob
 from tests.integration.exchanges.conftest import (
     banked,
     fetch,
+    kill_fetch_on_page,
     provenance,
     threatexchange_exchange,
 )
@@ -26,7 +23,6 @@ from tests.support.factories import Api
 from tests.support.fake_threatexchange import FakeThreatExchange
 from tests.support.review import decide
 
-ROOT = Path(__file__).resolve().parents[3]
 T0 = 1_700_000_000
 
 
@@ -177,30 +173,14 @@ def test_a_killed_fetch_resumes_without_losing_or_duplicating(
 ) -> None:
     values = list(seed(threatexchange, 11))
     name = threatexchange_exchange(api, threatexchange)
-    threatexchange.block_on_page(3)  # pages 1 and 2 are stored, then the process hangs
-
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        "TAKEDOWN_DATABASE_URL": api.runtime.settings.database_url,
-        "TAKEDOWN_DATA_DIR": str(tmp_path / "cli"),
-        "TAKEDOWN_THREATEXCHANGE_URL": threatexchange.url,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "takedown.cli.main", "exchange", "fetch", name],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert threatexchange.waiting.wait(60), "the fetch never reached page 3"
-        process.send_signal(signal.SIGKILL)
-        assert process.wait(30) == -signal.SIGKILL
-    finally:
-        if process.poll() is None:
-            process.kill()
-    threatexchange.release.set()
-    threatexchange.block_on_page(0)
+    kill_fetch_on_page(
+        api,
+        threatexchange,
+        name,
+        3,
+        tmp_path / "cli",
+        {"TAKEDOWN_THREATEXCHANGE_URL": threatexchange.url},
+    )  # pages 1 and 2 are stored, then the process hangs
 
     assert len(banked(api, name)) == 6  # the two pages stored before the kill
 
