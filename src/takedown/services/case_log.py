@@ -26,14 +26,12 @@ from takedown.clock import rfc3339
 from takedown.domain import case_projection, on_call
 from takedown.domain.case_projection import CaseFields
 from takedown.domain.vocabulary import EventType, WebhookType
-from takedown.outbox.queue import enqueue
 from takedown.services import dsa_submission, measures
+from takedown.services.notifications import NOTIFY_EMAIL_JOB
+from takedown.services.webhooks import WEBHOOK_DELIVERY_JOB
 from takedown.store.models import Case, CaseEvent, Webhook
 from takedown.store.types import new_id
 
-WEBHOOK_DELIVERY = "webhook.deliver"
-# One email per (report, event) to a reporter who gave an address (outbox.notifications).
-NOTIFY_EMAIL = "notify.email"
 # The kinds of event the reporter's status page can show; the email says the same words
 # (services.status.update_message), so only these are worth queuing.
 REPORTER_VISIBLE = frozenset(
@@ -156,9 +154,8 @@ def _queue_update_emails(session: Session, case: Case, event: CaseEvent) -> None
     """Reporters who gave an address hear of each step as it is recorded (DESIGN rule 8)."""
     for report in case.reports:
         if report.contact_email:
-            enqueue(
+            NOTIFY_EMAIL_JOB.enqueue(
                 session,
-                NOTIFY_EMAIL,
                 {"report_id": report.id, "event_id": event.id},
                 event.at,
                 dedupe_key=f"email:{report.id}:{event.id}",
@@ -174,9 +171,8 @@ def announce(session: Session, event: CaseEvent, type: WebhookType, data: dict[s
         "data": data,
     }
     for hook in session.scalars(select(Webhook).where(Webhook.active.is_(True))):
-        enqueue(
+        WEBHOOK_DELIVERY_JOB.enqueue(
             session,
-            WEBHOOK_DELIVERY,
             {"webhook_id": hook.id, "body": body},
             event.at,
             dedupe_key=f"webhook:{hook.id}:{event.id}",
