@@ -149,8 +149,8 @@ def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
         raise corrupt("the image is too small to hash")
     if factor == 1:
         return hash_with_variants(pixels)
-    hex_hash, quality, variants = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), full_size, factor)
-    return ImageHash(pdq=hex_hash, quality=quality, variants=variants)
+    kernel = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), full_size, factor)
+    return ImageHash(pdq=kernel.pdq, quality=kernel.quality, variants=kernel.variants)
 
 
 # The seven other ways to lay an image down, in pdqhash's dihedral order: turned a quarter,
@@ -168,27 +168,33 @@ TURNS = (
 
 
 KERNEL_ONLY_PIXELS = 2_000_000
-"""From this size pdqhash's own pass costs more than decoding; the kernels stand in for it."""
+"""From this size the kernels' hash is kept even near a rounding edge: pdqhash's own pass on a
+large flat picture (cheap to send as PNG) would cost seconds, for a hash of no use alone."""
 
 
 def hash_with_variants(pixels: NDArray[np.uint8]) -> ImageHash:
     """PDQ, quality and the eight dihedral variants of an RGB array, all at full size.
 
-    The hash itself is pdqhash's; the variants come from the same blur applied to the pixels
-    as turned (pdq_kernel), which equals hashing turned pixels without turning eight copies.
-    pdqhash's own DCT-domain variants are not used: they assume a symmetric blur and
-    sampling, and drift up to 30 bits from the turned image's hash.
+    The kernels (pdq_kernel) give all eight from one pair of products, about a sixth of
+    pdqhash's own pass on a 1024x768 image (its column blur strides badly on widths that are
+    multiples of 128). Their hash and quality are pdqhash's whenever no value is within
+    rounding margin of a change (`KernelHash.certain`: about four images in five); for the
+    rest (flat, symmetric or noisy pictures mostly) pdqhash itself is asked, so the hash
+    stored is always the reference's. Its DCT-domain variants are used only where they are
+    exact (`pdq_kernel.mirror_symmetric` on both axes); elsewhere they drift up to 22 bits
+    from the turned image's hash, and the kernels' variants are kept.
     """
     height, width = pixels.shape[:2]
-    kernel_hash, kernel_quality, variants = pdq_kernel.hash_luma(
-        pdq_kernel.luma(pixels), (width, height)
-    )
-    if width * height >= KERNEL_ONLY_PIXELS:
-        # The kernels are the reference blur (0-1 bits from pdqhash in float32 rounding) at a
-        # tenth of its cost on a large image, whose full decode was paid already.
-        return ImageHash(pdq=kernel_hash, quality=kernel_quality, variants=variants)
-    hex_hash, quality = hash_pixels(pixels)
-    return ImageHash(pdq=hex_hash, quality=quality, variants=[hex_hash, *variants[1:]])
+    kernel = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), (width, height))
+    if kernel.certain or width * height >= KERNEL_ONLY_PIXELS:
+        return ImageHash(pdq=kernel.pdq, quality=kernel.quality, variants=kernel.variants)
+    contiguous = np.ascontiguousarray(pixels)
+    if pdq_kernel.mirror_symmetric(width) and pdq_kernel.mirror_symmetric(height):
+        vectors, quality = pdqhash.compute_dihedral(contiguous)
+        variants = [bits_to_hex(v) for v in vectors]
+        return ImageHash(pdq=variants[0], quality=int(quality), variants=variants)
+    hex_hash, quality = hash_pixels(contiguous)
+    return ImageHash(pdq=hex_hash, quality=quality, variants=[hex_hash, *kernel.variants[1:]])
 
 
 @dataclass(frozen=True)
