@@ -56,9 +56,26 @@ def bits_to_hex(bits: NDArray[np.uint8] | list[int]) -> str:
 
 
 def hash_pixels(pixels: NDArray[np.uint8]) -> tuple[str, int]:
-    """PDQ hash and quality of an RGB array (height x width x 3)."""
+    """PDQ hash and quality of an RGB array (height x width x 3), by pdqhash itself."""
     bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
     return bits_to_hex(bits), int(quality)
+
+
+FRAME_KERNEL_PIXELS = 50_000
+"""Below this pdqhash's own pass is cheaper than the kernels' setup (160x120: 0.26 against
+0.37 ms); from 320x240 the kernels take a third of its time."""
+
+
+def hash_frame(pixels: NDArray[np.uint8]) -> tuple[str, int]:
+    """`hash_pixels`'s result, from the kernels where they are sure of it (see
+    `hash_with_variants`): the same hash and quality at a fraction of pdqhash's pass."""
+    height, width = pixels.shape[:2]
+    if width * height < FRAME_KERNEL_PIXELS:
+        return hash_pixels(pixels)
+    kernel = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), (width, height), variants=False)
+    if kernel.certain:
+        return kernel.pdq, kernel.quality
+    return hash_pixels(pixels)
 
 
 @dataclass(frozen=True)

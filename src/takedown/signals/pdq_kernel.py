@@ -222,13 +222,17 @@ class KernelHash(NamedTuple):
 
 
 def hash_luma(
-    plane: NDArray[np.floating], full_size: tuple[int, int], factor: int = 1
+    plane: NDArray[np.floating],
+    full_size: tuple[int, int],
+    factor: int = 1,
+    variants: bool = True,
 ) -> KernelHash:
     """PDQ, quality and dihedral variants of `plane`, the image's luminance decoded at
-    1/`factor` of `full_size` (width, height)."""
+    1/`factor` of `full_size` (width, height); `variants=False` leaves the seven turned ones
+    out (a video frame needs only its own hash)."""
     width, height = full_size
     with _one_blas_thread():
-        return _hash_luma(plane, width, height, factor)
+        return _hash_luma(plane, width, height, factor, variants)
 
 
 @lru_cache(maxsize=1)
@@ -243,7 +247,9 @@ def _one_blas_thread() -> Any:
     return _blas().limit(limits=1, user_api="blas")
 
 
-def _hash_luma(plane: NDArray[np.floating], width: int, height: int, factor: int) -> KernelHash:
+def _hash_luma(
+    plane: NDArray[np.floating], width: int, height: int, factor: int, with_variants: bool
+) -> KernelHash:
     # rows x 128: each row through the x kernel, then through its mirror image.
     across = _across(np.asarray(plane, dtype=np.float32), width, factor)
     # 128 x 128: the same down the columns.
@@ -263,7 +269,7 @@ def _hash_luma(plane: NDArray[np.floating], width: int, height: int, factor: int
         both.T,  # anti-transposed
     ]
     dct = _DCT @ same @ _DCT.T
-    variants = [_hex(dct), *(hash_buffer(b) for b in buffers[1:])]
+    variants = [_hex(dct), *(hash_buffer(b) for b in buffers[1:] if with_variants)]
     terms = _gradients(same)
     certain = False
     if factor == 1:

@@ -128,16 +128,17 @@ def _hash_container(
         if time.monotonic() > deadline:
             raise timed_out(limits)
         # A header can lie about the duration; the decoded timestamps cannot.
-        if frame.time is not None:
-            start_time = frame.time if start_time is None else start_time
-            if frame.time - start_time > limits.max_video_seconds:
-                raise too_long(frame.time - start_time, limits)
+        seconds = frame.time
+        if seconds is not None:
+            start_time = seconds if start_time is None else start_time
+            if seconds - start_time > limits.max_video_seconds:
+                raise too_long(seconds - start_time, limits)
         if number / fps > limits.max_video_seconds:
             raise too_long(number / fps, limits)
         if number % frame_mod:
             continue
         pixels = to_rgb.reformat(frame, format="rgb24").to_ndarray()
-        hex_hash, quality = pdq.hash_pixels(np.asarray(pixels, dtype=np.uint8))
+        hex_hash, quality = pdq.hash_frame(np.asarray(pixels, dtype=np.uint8))
         # vpdq stores the timestamp as a float computed in single precision.
         timestamp = float(np.float32(number) / np.float32(fps))
         frames.append(VpdqFrame(number, quality, hex_hash, round(timestamp, 3)))

@@ -15,6 +15,7 @@ from takedown.signals.pdq import (
     TURNS,
     bits_to_hex,
     hamming,
+    hash_frame,
     hash_image,
     hash_pixels,
     hash_with_variants,
@@ -165,3 +166,12 @@ def test_a_picture_of_symmetric_size_the_kernels_doubt_gets_pdqhash_variants() -
         vectors, quality = pdqhash.compute_dihedral(pixels)
         assert ours.variants == [bits_to_hex(v) for v in vectors] and ours.quality == quality
         assert ours.variants == [hash_pixels(pixels)[0], *turned_reference(pixels)]
+
+
+@pytest.mark.parametrize("size", [(160, 120), (320, 240), (640, 360)])
+def test_a_video_frame_hash_is_pdqhash_bit_for_bit(size: tuple[int, int]) -> None:
+    """hash_frame (vPDQ's per-frame hash) gives pdqhash's result, by the kernels or not."""
+    frames = [np.asarray(picture(40 + s, size), dtype=np.uint8) for s in range(3)]
+    frames += [degenerate("flat", size, 0), degenerate("ramp", size, 1)]
+    for pixels in frames:
+        assert hash_frame(pixels) == hash_pixels(pixels)
