@@ -147,8 +147,23 @@ def decode_reduced(image: Image.Image) -> tuple[Image.Image, int]:
     return image, scale
 
 
-def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
-    """PDQ of an image file with its quality and dihedral variants; raises MediaRejected."""
+@dataclass(frozen=True)
+class DecodedImage:
+    """An image file decoded once for every image signal.
+
+    `source` is the picture as decoded, in its own mode, for signals that read it otherwise
+    (orb's greyscale); it is None for a JPEG, whose decoder was asked for RGB (and for a
+    large one, reduced size), which another signal asking for grey would not get.
+    """
+
+    pixels: NDArray[np.uint8]
+    full_size: tuple[int, int]
+    factor: int
+    source: Image.Image | None
+
+
+def decode(data: bytes, limits: MediaLimits | None = None) -> DecodedImage:
+    """Decode an image file for hashing; raises MediaRejected."""
     limits = limits or MediaLimits()
     image = open_image(data, limits)
     full_size = image.size
@@ -164,10 +179,23 @@ def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
         raise unsupported(f"unsupported image mode {image.mode}")
     if min(pixels.shape[0], pixels.shape[1]) < 5:
         raise corrupt("the image is too small to hash")
-    if factor == 1:
-        return hash_with_variants(pixels)
-    kernel = pdq_kernel.hash_luma(pdq_kernel.luma(pixels), full_size, factor)
+    source = None if image.format == "JPEG" else image
+    return DecodedImage(pixels, full_size, factor, source)
+
+
+def hash_decoded(decoded: DecodedImage) -> ImageHash:
+    """PDQ with its quality and dihedral variants of a decoded image."""
+    if decoded.factor == 1:
+        return hash_with_variants(decoded.pixels)
+    kernel = pdq_kernel.hash_luma(
+        pdq_kernel.luma(decoded.pixels), decoded.full_size, decoded.factor
+    )
     return ImageHash(pdq=kernel.pdq, quality=kernel.quality, variants=kernel.variants)
+
+
+def hash_image(data: bytes, limits: MediaLimits | None = None) -> ImageHash:
+    """PDQ of an image file with its quality and dihedral variants; raises MediaRejected."""
+    return hash_decoded(decode(data, limits))
 
 
 # The seven other ways to lay an image down, in pdqhash's dihedral order: turned a quarter,
