@@ -115,13 +115,16 @@ def _bands(
     return tuple(out)
 
 
-def _across(plane: NDArray[np.float32], length: int, factor: int) -> NDArray[np.float32]:
-    """plane @ _pair(...): dense for a narrow plane, span by span for a wide one."""
+def _across(
+    plane: NDArray[np.float32], length: int, factor: int, columns: int = 128
+) -> NDArray[np.float32]:
+    """plane @ _pair(...)[:, :columns]: dense for a narrow plane, span by span for a wide one
+    (64 columns: the kernel without its mirror image)."""
     cols = plane.shape[1]
     if cols <= 1024:
-        return plane @ _pair(length, factor, cols)
-    out = np.empty((plane.shape[0], 128), dtype=np.float32)
-    for k, (lo, hi, weights) in enumerate(_bands(length, factor, cols)):
+        return plane @ _pair(length, factor, cols)[:, :columns]
+    out = np.empty((plane.shape[0], columns), dtype=np.float32)
+    for k, (lo, hi, weights) in enumerate(_bands(length, factor, cols)[:columns]):
         out[:, k] = plane[:, lo:hi] @ weights
     return out
 
@@ -167,8 +170,8 @@ def _hex(dct: Floats) -> str:
     """pdqhash's bit layout: 16 words of 16 bits, the last DCT row first."""
     values = dct.astype(np.float32)
     bits = values > _median(values)
-    words = (bits * (1 << np.arange(16))).sum(axis=1)
-    return "".join(f"{int(w):04x}" for w in words[::-1])
+    # Word i holds row i with column 0 as its lowest bit, printed last row first.
+    return np.packbits(bits[::-1, ::-1]).tobytes().hex()
 
 
 def _gradients(buffer: Floats) -> NDArray[np.float32]:
@@ -252,10 +255,14 @@ def _one_blas_thread() -> Any:
 def _hash_luma(
     plane: NDArray[np.floating], width: int, height: int, factor: int, with_variants: bool
 ) -> KernelHash:
-    # rows x 128: each row through the x kernel, then through its mirror image.
-    across = _across(np.asarray(plane, dtype=np.float32), width, factor)
+    # rows x 128: each row through the x kernel, then through its mirror image (rows x 64,
+    # the kernel alone, when no variant is wanted).
+    columns = 128 if with_variants else 64
+    across = _across(np.asarray(plane, dtype=np.float32), width, factor, columns)
     # 128 x 128: the same down the columns.
-    out = _across(np.ascontiguousarray(across.T), height, factor).T.astype(np.float64)
+    out = _across(np.ascontiguousarray(across.T), height, factor, columns).T.astype(np.float64)
+    if not with_variants:
+        return _finish(out, [], width, height, factor)
     same, mirror_x = out[:64, :64], out[:64, 64:]  # as it is; mirrored left-right
     mirror_y, both = out[64:, :64], out[64:, 64:]  # mirrored top-bottom; half a turn
     # np.rot90(p, 1) is p mirrored left-right then transposed; a transpose transposes the
@@ -270,8 +277,13 @@ def _hash_luma(
         same.T,  # transposed
         both.T,  # anti-transposed
     ]
+    return _finish(same, [hash_buffer(b) for b in buffers[1:]], width, height, factor)
+
+
+def _finish(same: Floats, turned: list[str], width: int, height: int, factor: int) -> KernelHash:
+    """The hash and quality of the image's own buffer, and whether pdqhash would agree."""
     dct = _DCT @ same @ _DCT.T
-    variants = [_hex(dct), *(hash_buffer(b) for b in buffers[1:] if with_variants)]
+    own = _hex(dct)
     terms = _gradients(same)
     certain = False
     if factor == 1:
@@ -279,4 +291,4 @@ def _hash_luma(
         certain = _hash_certain(dct, COEFFICIENT_MARGIN * scale) and _quality_certain(
             terms, 2 * BUFFER_MARGIN * scale * 100 / 255
         )
-    return KernelHash(variants[0], _quality_of(terms), variants, certain)
+    return KernelHash(own, _quality_of(terms), [own, *turned], certain)
