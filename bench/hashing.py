@@ -8,8 +8,10 @@ What is compared (issue 15: "a 1024x768 JPEG within 1.1x of raw decode + pdqhash
   hash, its quality and the eight dihedral variants (pdqhash's own hash wherever the kernels
   are not sure of it).
 - ours, hash_media: every signal of an image upload, PDQ and variants plus `orb` keypoints
-  (which decode the image again and run OpenCV's ORB), MD5 and SHA-256. It has no raw
-  counterpart; its ratio to raw PDQ says what an upload costs beside a bare hash.
+  (OpenCV's ORB on the picture PDQ decoded; a JPEG is decoded again, in grey), MD5 and
+  SHA-256. It has no raw counterpart; its ratio to raw PDQ says what an upload costs beside
+  a bare hash.
+- kernels sure: images whose hash the kernels gave alone; the rest also paid pdqhash.
 
 Ratios are our time over theirs (under 1 is faster; the goal is 1.10 or less). Contenders run
 in turn within each round and the ratio is the median of the rounds' ratios, on CPU time of
