@@ -131,6 +131,25 @@ class Job:
         return job
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """Work done every few seconds rather than per job (deadlines, idle claims, exchange
+    schedules), in its own transaction; on PostgreSQL one process sweeps at a time."""
+
+    name: str
+    task: Callable[[JobContext, Session, datetime], object] = field(compare=False)
+
+
+def sweeps_in(*modules: ModuleType) -> list[Sweep]:
+    """The sweeps declared at module level in `modules`, in the order given."""
+    found: dict[str, Sweep] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, Sweep):
+                found.setdefault(value.name, value)
+    return list(found.values())
+
+
 def declared_in(*modules: ModuleType) -> dict[str, Job]:
     """The jobs declared at module level in `modules`, by name; a name declared twice is an
     error (two handlers would race for one kind)."""

@@ -21,20 +21,21 @@ from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.vocabulary import Priority
 from takedown.exchanges import fetch as exchange_fetch
 from takedown.exchanges import opinions as exchange_opinions
-from takedown.jobs import Job, declared_in
+from takedown.jobs import Job, Sweep, declared_in, sweeps_in
 from takedown.outbox.worker import Worker
 from takedown.services import (
     dsa_submission,
+    escalation,
     evidence,
     filing,
     installation,
     matching,
     notifications,
+    review,
     webhooks,
 )
 from takedown.services.match_index import Matcher
 from takedown.services.metrics import Metrics
-from takedown.services.review import release_idle_claims
 from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
 
 
@@ -50,6 +51,10 @@ def declared_jobs() -> dict[str, Job]:
         exchange_fetch,
         exchange_opinions,
     )
+
+
+def declared_sweeps() -> list[Sweep]:
+    return sweeps_in(escalation, review, exchange_fetch)
 
 
 @dataclass
@@ -82,6 +87,7 @@ class Runtime:
             clock=clock,
             settings=settings,
             jobs=declared_jobs(),
+            sweeps=declared_sweeps(),
             on_job=metrics.job_finished,
         )
         worker.http.timeout = settings.webhook_timeout_seconds
@@ -93,12 +99,6 @@ class Runtime:
         # This process's replica of the match index, filled now and following the database.
         matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
         matching.attach(sessions, matcher, deadlines)
-        claim_idle = timedelta(minutes=settings.claim_idle_minutes)
-        worker.periodic.append(lambda session, now: release_idle_claims(session, now, claim_idle))
-        fetch_every = timedelta(seconds=settings.exchange_fetch_seconds)
-        worker.periodic.append(
-            lambda session, now: exchange_fetch.schedule_fetches(session, now, fetch_every)
-        )
         with transaction(sessions) as session:
             matcher.refresh(session)
         return cls(settings, engine, sessions, clock, worker, metrics, deadlines, matcher=matcher)

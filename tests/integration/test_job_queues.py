@@ -150,3 +150,39 @@ def test_a_video_verdict_does_not_wait_behind_a_slow_webhook_endpoint(api: Api) 
         assert slow.deliveries == []  # not one delivery had been answered yet
     finally:
         slow.close()
+
+
+def test_sweeps_are_declared_beside_their_services() -> None:
+    from takedown.runtime import declared_sweeps
+
+    assert [s.name for s in declared_sweeps()] == ["deadlines", "claims.idle", "exchanges.schedule"]
+
+
+def test_one_process_sweeps_at_a_time_on_postgresql(api: Api) -> None:
+    """Two workers sweeping one database would each escalate the same case; on PostgreSQL the
+    second finds the sweep taken (an advisory lock) and skips its pass."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from takedown.outbox import worker as worker_module
+
+    api.register("p-1")
+    case_id = api.report(content_id="p-1", reporter_role="law_enforcement", depicts_minor=True)[
+        "case_id"
+    ]
+    api.runtime.clock.advance(timedelta(minutes=31))  # type: ignore[attr-defined]
+    postgres = api.runtime.engine.dialect.name == "postgresql"
+    other = api.runtime.engine.connect()
+    try:
+        if postgres:  # another process is sweeping right now
+            other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": worker_module._SWEEP_LOCK})
+        api.runtime.worker.sweep()
+        expected = "open" if postgres else "escalated"
+        assert api.case(case_id)["state"] == expected
+        if postgres:
+            other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": worker_module._SWEEP_LOCK})
+        api.runtime.worker.sweep()
+        assert api.case(case_id)["state"] == "escalated"
+    finally:
+        other.close()

@@ -24,7 +24,7 @@ from takedown.clock import Clock
 from takedown.config import Settings
 from takedown.exchanges import clients
 from takedown.exchanges.records import UpstreamHash, hashes_of, record_key
-from takedown.jobs import EXCHANGES, Job, JobContext, RetryPolicy
+from takedown.jobs import EXCHANGES, Job, JobContext, RetryPolicy, Sweep
 from takedown.services import banks
 from takedown.services.errors import NotFound
 from takedown.store.banks import Bank, BankHash, HmaExchange, HmaExchangeApi
@@ -274,3 +274,10 @@ def _run_fetch(ctx: JobContext, session: Session, payload: dict[str, Any], now: 
 EXCHANGE_FETCH_JOB = Job(
     EXCHANGE_FETCH, _run_fetch, queue=EXCHANGES, retry=RetryPolicy(give_up_after=timedelta(0))
 )
+
+
+def _schedule(ctx: JobContext, session: Session, now: datetime) -> int:
+    return schedule_fetches(session, now, timedelta(seconds=ctx.settings.exchange_fetch_seconds))
+
+
+FETCH_SCHEDULE_SWEEP = Sweep("exchanges.schedule", _schedule)

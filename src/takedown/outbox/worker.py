@@ -34,15 +34,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from takedown.clock import Clock
 from takedown.config import Settings
-from takedown.jobs import QUEUES, Job, JobContext, NotYet, RetryPolicy
-from takedown.services.escalation import sweep
+from takedown.jobs import QUEUES, Job, JobContext, NotYet, RetryPolicy, Sweep
 from takedown.store.database import transaction
 from takedown.store.models import OutboxJob
 
 log = logging.getLogger("takedown.worker")
-
-# Work that runs on every sweep rather than per job: deadlines, idle claims, retention.
-PeriodicTask = Callable[[Session, datetime], object]
 
 # Longer than any handler may take (webhook timeout 10 s); a dead worker's jobs wait this long
 # when no live worker on its host can tell that it died.
@@ -86,7 +82,7 @@ class Worker:
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
     batch: int = 50
     on_job: Callable[[str, str], None] | None = None
-    periodic: list[PeriodicTask] = field(default_factory=list)
+    sweeps: list[Sweep] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -131,14 +127,14 @@ class Worker:
     def sweep(self) -> None:
         """The periodic tasks, each in its own transaction: one failing does not undo the
         others. On PostgreSQL one process sweeps at a time; the others skip the pass."""
-        for task in [sweep, *self.periodic]:
+        for task in self.sweeps:
             try:
                 with transaction(self.sessions) as session:
                     if not _sweep_lock(session):
                         return
-                    task(session, self.clock.now())
+                    task.task(self.context, session, self.clock.now())
             except Exception:
-                log.exception("periodic task %s failed; continuing", task)
+                log.exception("sweep %s failed; continuing", task.name)
 
     # -- leasing -------------------------------------------------------------------------
 
