@@ -17,7 +17,7 @@ from takedown.runtime import Runtime
 from takedown.services import case_log, fresh_cases
 from takedown.services.reports import ReportInput, file_report
 from takedown.store.database import transaction
-from takedown.store.models import Case, CaseEvent
+from takedown.store.models import ApiKey, Case, CaseEvent
 from takedown.store.oversight import CaseMeasure
 from tests.support.factories import Api
 
@@ -110,3 +110,16 @@ def test_a_rolled_back_case_leaves_nothing_held(runtime: Runtime) -> None:
         assert again.case.event_seq == 1
     finally:
         session.close()
+
+
+def test_a_revoked_key_is_refused_from_the_next_request(api: Api) -> None:
+    headers = api.key("platform")
+    body = {"content_id": "k-1", "account_id": "acct-1", "signals": '{"md5": "' + "a" * 32 + '"}'}
+    assert api.client.post("/v1/content", data=body, headers=headers).status_code == 200
+    with api.runtime.transaction() as session:
+        for key in session.scalars(select(ApiKey)):
+            key.revoked_at = api.runtime.clock.now()
+    body["content_id"] = "k-2"
+    refused = api.client.post("/v1/content", data=body, headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_api_key"

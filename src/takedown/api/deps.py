@@ -12,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 from takedown.api.errors import ApiError
 from takedown.api.proxies import TrustedProxies
 from takedown.runtime import Runtime
-from takedown.services.access import Principal, Role, principal_for_key
+from takedown.services.access import Principal, Role, principal_for_key_now
 
 
 def runtime(request: Request) -> Runtime:
@@ -33,8 +33,7 @@ def principal(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "invalid_api_key", "use the form Authorization: Bearer <api key>")
-    with rt.transaction() as session:
-        found = principal_for_key(session, key.strip())
+    found = principal_for_key_now(rt.engine, key.strip())
     if found is None:
         raise ApiError(401, "invalid_api_key", "this API key is not valid or was revoked")
     return found
