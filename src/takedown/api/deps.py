@@ -15,7 +15,9 @@ from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role, principal_for_key_now
 
 
-def runtime(request: Request) -> Runtime:
+# `async def`: FastAPI runs a plain `def` dependency on the threadpool, a thread hand-off per
+# request for an attribute read (issue 15).
+async def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
