@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
 from limits import parse
@@ -41,16 +41,22 @@ def principal(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
     return found
 
 
-def require(*roles: Role) -> Callable[[Principal], Principal]:
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the caller's principal, refused 403 unless it has one of `roles`.
+    `async def` since the check is no I/O (the key lookup, `principal`, is a thread's work)."""
     allowed = frozenset(roles)
 
-    def check(who: Principal = Depends(principal)) -> Principal:
-        if who.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise ApiError(403, "forbidden", f"this needs one of the roles: {names}")
-        return who
+    async def check(who: Principal = Depends(principal)) -> Principal:
+        return ensure_role(who, allowed)
 
     return check
+
+
+def ensure_role(who: Principal, allowed: frozenset[Role]) -> Principal:
+    if who.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise ApiError(403, "forbidden", f"this needs one of the roles: {names}")
+    return who
 
 
 STAFF = (Role.REVIEWER, Role.LEAD, Role.ADMIN, Role.LEGAL)
