@@ -76,6 +76,7 @@ def measure_ours(
     started = time.perf_counter()
     index = PdqIndex()
     index.add(list(range(count)), hexes)
+    index.settle()  # the tables are built on the index's merge thread
     build = time.perf_counter() - started
     results, times = timed(lambda q: {i for i, _ in index.search(q, THRESHOLD)}, queries)
     fresh = np.random.default_rng(count + 2).bytes(32).hex()
