@@ -390,6 +390,9 @@ class Matcher:
                         behind = True
                         break
                 added += pulled
+            if not self._filled:
+                for index in (self._banks.pdq, self._content.pdq):
+                    index.merge_due()
             self._filled = True
             self.behind = behind
         return added
@@ -440,7 +443,8 @@ class Matcher:
         # Outside the lock: the entries are in, so a lookup that finds these ids can name
         # them, and the index lets lookups through while it merges.
         if pdq_ids:
-            self._banks.pdq.add(pdq_ids, pdq_values)
+            # The first fill builds the tables once, when it is done (see refresh).
+            self._banks.pdq.add(pdq_ids, pdq_values, merge=self._filled)
         self._banks.add_values(pending)
         self._bank_follow.saw(read_ids)
         return len(read_ids)
@@ -486,7 +490,7 @@ class Matcher:
                     except ValueError:
                         continue  # a malformed stored value cannot match; it is not fatal
         if pdq_ids:
-            self._content.pdq.add(pdq_ids, pdq_values)
+            self._content.pdq.add(pdq_ids, pdq_values, merge=self._filled)
         self._content.add_values(pending)
         self._content_follow.saw([r[0] for r in rows])
         return len(rows)

@@ -308,13 +308,17 @@ class PdqIndex:
 
     # -- writing -------------------------------------------------------------------------
 
-    def add(self, ids: Sequence[int], hashes: Sequence[str]) -> None:
-        """Make `hashes` matchable under `ids` at once; ValueError on a malformed hash."""
+    def add(self, ids: Sequence[int], hashes: Sequence[str], merge: bool = True) -> None:
+        """Make `hashes` matchable under `ids` at once; ValueError on a malformed hash.
+
+        `merge=False` leaves them in the scanned segment until an add that merges or
+        `merge_due`: a bulk load in many steps then builds its tables once, at the end.
+        """
         if len(ids) != len(hashes):
             raise ValueError("ids and hashes must have the same length")
-        self.add_words(np.asarray(ids, dtype=np.int64), hashes_to_words(hashes))
+        self.add_words(np.asarray(ids, dtype=np.int64), hashes_to_words(hashes), merge)
 
-    def add_words(self, ids: NDArray[np.int64], words: Words) -> None:
+    def add_words(self, ids: NDArray[np.int64], words: Words, merge: bool = True) -> None:
         """`add` from arrays: ids (n,) and hashes as (n, 4) words (`hashes_to_words`)."""
         if words.ndim != 2 or words.shape[1] != 4 or len(ids) != len(words):
             raise ValueError("words must be (n, 4) with one id per row")
@@ -324,7 +328,13 @@ class PdqIndex:
                 self._grow(needed)
             with self._lock:
                 self._append(ids.astype(np.int64, copy=False), words.astype(np.uint64))
-                self._start_merge()
+                if merge:
+                    self._start_merge()
+
+    def merge_due(self) -> None:
+        """Start the merge that adds made with `merge=False` put off, if one is due."""
+        with self._write_lock, self._lock:
+            self._start_merge()
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until no merge is running or due; False if `timeout` ran out first."""
