@@ -69,6 +69,14 @@ def _index_stall(opts: Options) -> list[str]:
     return index_stall.run(10**5, 10**4) if opts.quick else index_stall.run(10**6, 10**5)
 
 
+def _replica_build(opts: Options) -> list[str]:
+    from bench import replica_build
+
+    if opts.quick:
+        return replica_build.run([10**5], 10**5)
+    return replica_build.run([10**6, 10**7], 10**6)
+
+
 def _fidelity(opts: Options) -> list[str]:
     from bench import fidelity
 
@@ -100,6 +108,7 @@ SECTIONS: list[Section] = [
     Section("webhook", _webhook),
     Section("matching", _matching),
     Section("index_stall", _index_stall),
+    Section("replica_build", _replica_build),
     Section("retroscan", _retroscan),
     Section("hashing", _hashing),
     Section("cropping", _cropping),

@@ -64,26 +64,37 @@ def summary(times: list[float]) -> tuple[float, float, float]:
     return statistics.mean(ms), ms[len(ms) // 2], ms[int(len(ms) * 0.99) - 1]
 
 
+def resident_mib() -> float:
+    """This process's resident memory now, after a collection (for before/after deltas)."""
+    gc.collect()
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
 def measure_ours(
     hexes: list[str], queries: list[str]
-) -> tuple[float, list[set[int]], list[float], float]:
-    """Build time, answers, latencies, and the time to add one hash and have it matchable."""
+) -> tuple[float, list[set[int]], list[float], float, float]:
+    """Build time, answers, latencies, the time to add one hash and have it matchable, and
+    the memory the index holds (MiB)."""
     count = len(hexes)
+    before = resident_mib()
     started = time.perf_counter()
     index = PdqIndex()
     index.add(list(range(count)), hexes)
+    index.settle()  # the tables are built on the index's merge thread
     build = time.perf_counter() - started
+    memory = resident_mib() - before
     results, times = timed(lambda q: {i for i, _ in index.search(q, THRESHOLD)}, queries)
     fresh = np.random.default_rng(count + 2).bytes(32).hex()
     started = time.perf_counter()
     index.add([count], [fresh])
     add_ms = (time.perf_counter() - started) * 1000
     assert index.search(fresh, 0) == [(count, 0)]
-    return build, results, times, add_ms
+    return build, results, times, add_ms, memory
 
 
 def run_size(count: int, query_count: int, with_pytx: bool) -> list[str]:
@@ -102,26 +113,34 @@ def run_size(count: int, query_count: int, with_pytx: bool) -> list[str]:
 
     truth, brute_times = timed(brute, queries)
 
-    ours_build, ours_results, ours_times, add_ms = measure_ours(hexes, queries)
+    ours_build, ours_results, ours_times, add_ms, ours_memory = measure_ours(hexes, queries)
 
     rows = []
     planted = sum(1 for t in targets if t >= 0)
 
-    def row(name: str, build: float | None, results: list[set[int]], times: list[float]) -> str:
+    def row(
+        name: str,
+        build: float | None,
+        results: list[set[int]],
+        times: list[float],
+        memory: float | None = None,
+    ) -> str:
         mean, p50, p99 = summary(times)
         found = sum(len(r & t) for r, t in zip(results, truth, strict=True))
         expected = sum(len(t) for t in truth)
         extra = sum(len(r - t) for r, t in zip(results, truth, strict=True))
         hits = sum(1 for r, t in zip(results, targets, strict=True) if t >= 0 and t in r)
         build_text = f"{build:.1f} s" if build is not None else "-"
+        memory_text = f"{memory:,.0f}" if memory is not None else "-"
         return (
             f"| {count:.0e} | {name} | {mean:.3f} | {p50:.3f} | {p99:.3f} | "
-            f"{100 * found / expected:.2f}% ({hits}/{planted} planted) | {extra} | {build_text} |"
+            f"{100 * found / expected:.2f}% ({hits}/{planted} planted) | {extra} | {build_text}"
+            f" | {memory_text} |"
         )
 
     brute_mean = summary(brute_times)[0]
     ours_mean = summary(ours_times)[0]
-    rows.append(row("ours: PdqIndex", ours_build, ours_results, ours_times))
+    rows.append(row("ours: PdqIndex", ours_build, ours_results, ours_times, ours_memory))
     rows.append(row("brute force (faiss flat)", None, truth, brute_times))
     ratios = [f"brute force takes {brute_mean / ours_mean:.1f}x our time"]
 
@@ -129,13 +148,20 @@ def run_size(count: int, query_count: int, with_pytx: bool) -> list[str]:
     if with_pytx:
         from threatexchange.signal_type.pdq.pdq_index import PDQIndex
 
+        before = resident_mib()
         started = time.perf_counter()
         pytx = PDQIndex(entries=[(h, i) for i, h in enumerate(hexes)])
         pytx_build = time.perf_counter() - started
+        pytx_memory = resident_mib() - before
         pytx_results, pytx_times = timed(lambda q: {m.metadata for m in pytx.query(q)}, queries)
-        rows.append(row("threatexchange PDQIndex", pytx_build, pytx_results, pytx_times))
+        rows.append(
+            row("threatexchange PDQIndex", pytx_build, pytx_results, pytx_times, pytx_memory)
+        )
         pytx_mean = summary(pytx_times)[0]
-        ratios.append(f"threatexchange's PDQIndex {pytx_mean / ours_mean:.1f}x")
+        ratios.append(
+            f"threatexchange's PDQIndex {pytx_mean / ours_mean:.1f}x (memory"
+            f" {pytx_memory / max(ours_memory, 1.0):.1f}x ours)"
+        )
         del pytx
         gc.collect()
     rows.append("")
@@ -154,10 +180,12 @@ def run(sizes: list[int], query_count: int, pytx_sizes: set[int]) -> list[str]:
         f"{query_count} queries per size, half planted near neighbours. Latency in ms per"
         " query (one query at a time, one thread). Recall: share of brute force's matches"
         " found; extra: matches brute force did not return (none is possible for exact"
-        " methods). Build: time to load the bank.",
+        " methods). Build: time to load the bank. Memory: what the process's resident set"
+        " grew by while the index was built and still holds (one replica's index; the bank"
+        " itself, as strings, is held before and not counted).",
         "",
-        "| banked | method | mean ms | p50 ms | p99 ms | recall | extra | build |",
-        "|---|---|---|---|---|---|---|---|",
+        "| banked | method | mean ms | p50 ms | p99 ms | recall | extra | build | memory MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     notes: list[str] = []
     for count in sizes:

@@ -109,3 +109,41 @@ def test_callers_arriving_during_a_refresh_share_the_next_one_and_miss_nothing(
     for value in (first, late):
         hits = matcher.match_banks(MediaQuery(pdq=[value], pdq_quality=100))
         assert [m.closeness.distance for m in hits] == [0]
+
+
+def test_an_exchange_bulk_load_is_followed_in_bounded_calls_by_merges_not_rebuilds(
+    runtime: Runtime,
+) -> None:
+    rng = random.Random(8)
+    banked = [rng.randbytes(32).hex() for _ in range(2000)]
+    _bank_hashes(runtime, "local", banked)
+    replicas = [Matcher(), Matcher()]
+    for matcher in replicas:
+        matcher.REFRESH_BATCH = 500
+        matcher.REFRESH_ROWS_PER_CALL = 1000
+        matcher._banks.pdq._delta_limit = 256  # so that these few rows are tabled
+        with runtime.transaction() as session:
+            assert matcher.refresh(session) == 2000  # the first fill is whole, not bounded
+        assert not matcher.behind
+        assert matcher._banks.pdq.settle(30)
+    exchange = [rng.randbytes(32).hex() for _ in range(6000)]
+    _bank_hashes(runtime, "exchange", exchange)
+    for matcher in replicas:
+        pulls = []
+        while True:
+            with runtime.transaction() as session:
+                pulls.append(matcher.refresh(session))
+            # Between bounded pulls the replica answers from what it already holds.
+            hits = matcher.match_banks(MediaQuery(pdq=[banked[7]], pdq_quality=100))
+            assert [m.entry.bank for m in hits] == ["local"]
+            if not matcher.behind:
+                break
+        assert pulls == [1000] * 6 + [0]  # the last full pull cannot know it was the last
+        assert matcher._banks.pdq.settle(30)
+        pdq = matcher._banks.pdq
+        # Built whole once, at the first fill; the 6,000 rows went in by merges.
+        assert pdq.rebuilds == 1 and pdq.merges >= 1
+        assert matcher.size()["bank_hashes"] == 8000
+        for value in (exchange[0], exchange[2999], exchange[-1]):
+            hits = matcher.match_banks(MediaQuery(pdq=[value], pdq_quality=100))
+            assert [(m.entry.bank, m.closeness.distance) for m in hits] == [("exchange", 0)]

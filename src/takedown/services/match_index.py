@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -182,6 +183,9 @@ class _Follower:
 
     def saw(self, ids: list[int]) -> None:
         now = time.monotonic()
+        if ids and not self.gaps and ids[0] == self.seen + 1 and ids[-1] - ids[0] == len(ids) - 1:
+            self.seen = ids[-1]  # the common case: the next ids, in order, none missing
+            return
         for row_id in sorted(ids):
             if row_id > self.seen:
                 for gap in range(max(self.seen + 1, row_id - self.GAP_SPAN), row_id):
@@ -192,6 +196,76 @@ class _Follower:
         for gap, since in list(self.gaps.items()):
             if now - since > self.GAP_SECONDS:
                 del self.gaps[gap]
+
+
+class _BankHashes:
+    """Which bank (and signal) each banked hash row belongs to, without an object per row.
+
+    A replica holds every banked hash; at 10^7 a `BankEntry` each was gigabytes, and millions
+    of objects that every full garbage collection walks while lookups wait. Banks are few, so
+    each distinct bank (as it was when the row was read, like the entries were) gets a code,
+    and rows keep (id, code) in arrays searched by binary search. Ids arrive in increasing
+    order but for the rare row that commits after a higher id was read (see `_Follower`);
+    those few sit in a dict.
+    """
+
+    _SIGNAL_BITS = 8
+
+    def __init__(self) -> None:
+        self._banks: list[tuple[str, str, str, bool, int | None]] = []
+        self._code_of: dict[tuple[str, str, str, bool, int | None], int] = {}
+        self._signals: list[str] = []
+        self._signal_code: dict[str, int] = {}
+        self._ids = np.empty(1024, dtype=np.int64)
+        self._meta = np.empty(1024, dtype=np.int32)
+        self._count = 0
+        self._late: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return self._count + len(self._late)
+
+    def code(self, bank: tuple[str, str, str, bool, int | None], signal: str) -> int:
+        bank_code = self._code_of.get(bank)
+        if bank_code is None:
+            bank_code = self._code_of[bank] = len(self._banks)
+            self._banks.append(bank)
+        signal_code = self._signal_code.get(signal)
+        if signal_code is None:
+            signal_code = self._signal_code[signal] = len(self._signals)
+            self._signals.append(signal)
+        return (bank_code << self._SIGNAL_BITS) | signal_code
+
+    def add(self, ids: list[int], codes: list[int]) -> None:
+        """Rows in id order (as a refresh reads them)."""
+        if not ids:
+            return
+        top = int(self._ids[self._count - 1]) if self._count else -1
+        if ids[0] <= top:  # late rows: below what was already read
+            late = [i for i, hid in enumerate(ids) if hid <= top]
+            for i in late:
+                self._late[ids[i]] = codes[i]
+            kept = set(late)
+            ids = [hid for i, hid in enumerate(ids) if i not in kept]
+            codes = [c for i, c in enumerate(codes) if i not in kept]
+        needed = self._count + len(ids)
+        if needed > len(self._ids):
+            capacity = max(needed + needed // 4, 2 * len(self._ids))
+            self._ids = np.resize(self._ids, capacity)
+            self._meta = np.resize(self._meta, capacity)
+        self._ids[self._count : needed] = ids
+        self._meta[self._count : needed] = codes
+        self._count = needed
+
+    def entry(self, hash_id: int) -> BankEntry | None:
+        meta = self._late.get(hash_id)
+        if meta is None:
+            at = int(np.searchsorted(self._ids[: self._count], hash_id))
+            if at == self._count or int(self._ids[at]) != hash_id:
+                return None
+            meta = int(self._meta[at])
+        bank_id, name, action, child_safety, threshold = self._banks[meta >> self._SIGNAL_BITS]
+        signal = self._signals[meta & ((1 << self._SIGNAL_BITS) - 1)]
+        return BankEntry(hash_id, bank_id, name, signal, action, child_safety, threshold)
 
 
 class _Side:
@@ -276,31 +350,40 @@ class Matcher:
         self._refresh_started = 0
         self._refresh_done = 0
         self._banks = _Side()
-        self._entries: dict[int, BankEntry] = {}
+        self._entries = _BankHashes()
+        # The first refresh fills the replica whole (a process starting, a script); later
+        # ones pull at most REFRESH_ROWS_PER_CALL rows, so a lookup behind an exchange's
+        # million-row load is answered from what is in and leaves the rest to the next one.
+        self._filled = False
         self._bank_follow = _Follower()
         self._max_threshold = pdq_threshold
         self._content = _Side()
         self._slot_item: dict[int, str] = {}  # content signal row id -> item id
         self._slot_quality: dict[int, int | None] = {}
         self._content_follow = _Follower()
+        self.behind = False
 
     # -- following the database --------------------------------------------------------------
 
     # Rows read and applied per step of a refresh: a bulk load (an exchange adding millions
     # of hashes) is followed in bounded steps, so no step holds lookups up for long.
     REFRESH_BATCH = 10_000
+    REFRESH_ROWS_PER_CALL = 50_000
 
-    def refresh(self, session: Session) -> int:
+    def refresh(self, session: Session, whole: bool = False) -> int:
         """Pull the bank hashes and content signals added since the last call; returns how
-        many rows were added to the index.
+        many rows were added to the index. The first call (or `whole`) pulls everything;
+        later ones stop after REFRESH_ROWS_PER_CALL rows per table, and `behind` says
+        whether they left some for the next call.
 
         Refreshes take turns (`_refresh_lock`); lookups wait only while a batch's rows enter
-        the maps (`_lock`), never for the database or for a PDQ index merge. Returns 0 to a
-        caller another refresh served (PostgreSQL), whatever that refresh added.
+        the maps (`_lock`), never for the database or for a PDQ index merge (merges run on
+        the index's own thread). Returns 0 to a caller another refresh served (PostgreSQL),
+        whatever that refresh added.
         """
-        if session.get_bind().dialect.name != "postgresql":
+        if whole or session.get_bind().dialect.name != "postgresql":
             with self._refresh_lock:
-                return self._pull(session)
+                return self._pull(session, whole)
         # Read committed: a query sees every row committed before it starts, whichever
         # session runs it. So a caller is served by any refresh that starts after it arrives,
         # and callers arriving during one refresh share the next instead of queueing one
@@ -317,7 +400,7 @@ class Matcher:
         pulled = False
         try:
             with self._refresh_lock:
-                added = self._pull(session)
+                added = self._pull(session, whole)
             pulled = True
             return added
         finally:
@@ -327,48 +410,67 @@ class Matcher:
                     self._refresh_done = mine
                 self._refresh_turn.notify_all()
 
-    def _pull(self, session: Session) -> int:
+    def _pull(self, session: Session, whole: bool) -> int:
         added = 0
+        bounded = self._filled and not whole
+        behind = False
         for step in (self._refresh_banks, self._refresh_content):
+            pulled = 0
             while True:
                 count = step(session)
-                added += count
+                pulled += count
                 if count < self.REFRESH_BATCH:
                     break
+                if bounded and pulled >= self.REFRESH_ROWS_PER_CALL:
+                    behind = True
+                    break
+            added += pulled
+        if not self._filled:
+            for index in (self._banks.pdq, self._content.pdq):
+                index.merge_due()
+        self._filled = True
+        self.behind = behind
         return added
 
     def _refresh_banks(self, session: Session) -> int:
-        rows = session.execute(
-            select(
-                BankHash.id,
-                BankHash.signal,
-                BankHash.value,
-                Bank.id,
-                Bank.name,
-                Bank.action,
-                Bank.child_safety,
-                Bank.pdq_threshold,
-            )
-            .join(Bank, Bank.id == BankHash.bank_id)
+        # Core rows on the session's connection, four columns each: no ORM loading per row
+        # and no bank columns repeated on every row (banks are few and read once a batch).
+        connection = session.connection()
+        rows = connection.execute(
+            select(BankHash.id, BankHash.signal, BankHash.value, BankHash.bank_id)
             .where(self._bank_follow.unseen(BankHash.id))
             .order_by(BankHash.id)
             .limit(self.REFRESH_BATCH)
         ).all()
-        pdq_ids, pdq_values = [], []
-        pending: dict[str, tuple[list[int], list[str]]] = {
-            n: ([], []) for n in self._banks.indexes
+        if not rows:
+            self._bank_follow.saw([])
+            return 0
+        read_ids = [row[0] for row in rows]
+        banks: dict[str, tuple[str, str, str, bool, int | None]] = {
+            bank[0]: (bank[0], bank[1], bank[2], bool(bank[3]), bank[4])
+            for bank in connection.execute(
+                select(
+                    Bank.id, Bank.name, Bank.action, Bank.child_safety, Bank.pdq_threshold
+                ).where(Bank.id.in_({row[3] for row in rows}))
+            ).all()
         }
+        rows = [row for row in rows if row[3] in banks]  # as the join this replaced did
+        pending: dict[str, tuple[list[int], list[str]]] = {n: ([], []) for n in self._banks.indexes}
         with self._lock:
-            for hid, signal, value, bank_id, name, action, child_safety, threshold in rows:
-                self._entries[hid] = BankEntry(
-                    hid, bank_id, name, signal, action, child_safety, threshold
-                )
-                if threshold is not None:
-                    self._max_threshold = max(self._max_threshold, threshold)
+            codes_of = {
+                (bank_id, signal): self._entries.code(banks[bank_id], signal)
+                for bank_id, signal in {(row[3], row[1]) for row in rows}
+            }
+            for bank in banks.values():
+                if bank[4] is not None:
+                    self._max_threshold = max(self._max_threshold, bank[4])
+            self._entries.add([row[0] for row in rows], [codes_of[row[3], row[1]] for row in rows])
+            pdq_ids = [row[0] for row in rows if row[1] == "pdq"]
+            pdq_values = [row[2] for row in rows if row[1] == "pdq"]
+            for hid, signal, value, _ in rows:
                 if signal == "pdq":
-                    pdq_ids.append(hid)
-                    pdq_values.append(value)
-                elif signal in pending:
+                    continue
+                if signal in pending:
                     pending[signal][0].append(hid)
                     pending[signal][1].append(value)
                 elif signal == "vpdq":
@@ -376,10 +478,11 @@ class Matcher:
         # Outside the lock: the entries are in, so a lookup that finds these ids can name
         # them, and the index lets lookups through while it merges.
         if pdq_ids:
-            self._banks.pdq.add(pdq_ids, pdq_values)
+            # The first fill builds the tables once, when it is done (see refresh).
+            self._banks.pdq.add(pdq_ids, pdq_values, merge=self._filled)
         self._banks.add_values(pending)
-        self._bank_follow.saw([r[0] for r in rows])
-        return len(rows)
+        self._bank_follow.saw(read_ids)
+        return len(read_ids)
 
     def _refresh_content(self, session: Session) -> int:
         rows = session.execute(
@@ -422,7 +525,7 @@ class Matcher:
                     except ValueError:
                         continue  # a malformed stored value cannot match; it is not fatal
         if pdq_ids:
-            self._content.pdq.add(pdq_ids, pdq_values)
+            self._content.pdq.add(pdq_ids, pdq_values, merge=self._filled)
         self._content.add_values(pending)
         self._content_follow.saw([r[0] for r in rows])
         return len(rows)
@@ -435,7 +538,14 @@ class Matcher:
 
     def entry(self, hash_id: int) -> BankEntry | None:
         with self._lock:
-            return self._entries.get(hash_id)
+            return self._entries.entry(hash_id)
+
+    def _known(self, hash_id: int) -> BankEntry:
+        """The entry of a hash the indexes returned; they hold only rows that have one."""
+        entry = self._entries.entry(hash_id)
+        if entry is None:
+            raise KeyError(hash_id)
+        return entry
 
     def banked_video(self, hash_id: int) -> list[VpdqFrame]:
         """The frames of a banked vPDQ entry (empty for other signals)."""
@@ -446,9 +556,10 @@ class Matcher:
         """Bank entries the media matches, the nearest first; one result per entry."""
         with self._lock:
             best: dict[int, Closeness] = {}
+            entries: dict[int, BankEntry] = {}
             if query.pdq and self._pdq_usable(query.pdq_quality):
                 for hid, distance in self._banks.pdq_hits(query.pdq, self._max_threshold).items():
-                    entry = self._entries[hid]
+                    entry = entries[hid] = self._known(hid)
                     limit = entry.pdq_threshold
                     if distance <= (self.pdq_threshold if limit is None else limit):
                         best[hid] = Closeness(distance=distance)
@@ -458,7 +569,9 @@ class Matcher:
                 hits = self._banks.video_hits(query.vpdq, self.pdq_threshold, self.quality_min)
                 for hid, video in hits.items():
                     best.setdefault(hid, Closeness(video=video))
-            matches = [BankMatch(self._entries[hid], c) for hid, c in best.items()]
+            matches = [
+                BankMatch(entries.get(hid) or self._known(hid), c) for hid, c in best.items()
+            ]
         return sorted(matches, key=lambda m: (m.closeness.rank, m.entry.bank, m.entry.hash_id))
 
     def find_stored(

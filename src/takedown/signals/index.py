@@ -25,16 +25,21 @@ its per-call OpenMP start-up costs milliseconds on a busy machine (BENCHMARKS.md
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from takedown.signals import pdq
+
+logger = logging.getLogger(__name__)
 
 BITS = 256
 Words = NDArray[np.uint64]
@@ -99,78 +104,112 @@ def _chunk_widths(width: int) -> list[int]:
 
 @dataclass
 class _ChunkTables:
-    """Counting-sorted tables for the slots [0, count), one per chunk, laid end to end."""
+    """Counting-sorted tables for the slots [0, count), one per chunk, laid end to end, and
+    those slots' ids in sorted order (`id_keys`, with their slots in `id_slots`), so that a
+    removal finds an id's slots by binary search rather than through a per-id Python object."""
 
     width: int
     widths: list[int]
     starts: list[int]
     table_base: list[int]
-    offsets: NDArray[np.int64] | NDArray[np.int32]
+    offsets: NDArray[np.signedinteger[Any]]
     slots: NDArray[np.int32]
     count: int
+    id_keys: NDArray[np.int64]
+    id_slots: NDArray[np.int64]
     _radii: dict[int, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def build(cls, words: Words, width: int) -> _ChunkTables:
+    @staticmethod
+    def _layout(width: int) -> tuple[list[int], list[int], list[int]]:
         widths = _chunk_widths(width)
         starts = [sum(widths[:i]) for i in range(len(widths))]
+        bases = [sum((1 << w) + 1 for w in widths[:i]) for i in range(len(widths))]
+        return widths, starts, bases
+
+    @staticmethod
+    def _offset_type(chunks: int, count: int) -> type[np.int32] | type[np.int64]:
+        return np.int32 if chunks * count < 2**31 else np.int64
+
+    @classmethod
+    def build(cls, words: Words, width: int, ids: NDArray[np.int64]) -> _ChunkTables:
+        """Tables for `words`, written chunk by chunk into arrays allocated once at their
+        final size: the peak is the result plus one chunk's keys, not twice the result."""
+        widths, starts, bases = cls._layout(width)
         count = len(words)
-        offset_type = np.int32 if len(widths) * count < 2**31 else np.int64
-        offsets_parts = []
-        slots_parts = []
-        table_base = []
-        base = 0
+        offset_type = cls._offset_type(len(widths), count)
+        offsets = np.empty(bases[-1] + (1 << widths[-1]) + 1, dtype=offset_type)
+        slots = np.empty(len(widths) * count, dtype=np.int32)
         for chunk, (start, w) in enumerate(zip(starts, widths, strict=True)):
-            keys = _chunk_values(words, start, w)
-            order = np.argsort(keys, kind="stable").astype(np.int32)
-            bucket_sizes = np.bincount(keys, minlength=1 << w)
-            offsets = np.empty((1 << w) + 1, dtype=np.int64)
-            offsets[0] = 0
-            np.cumsum(bucket_sizes, out=offsets[1:])
-            offsets_parts.append((offsets + chunk * count).astype(offset_type))
-            slots_parts.append(order)
-            table_base.append(base)
-            base += (1 << w) + 1
+            keys = _chunk_values(words, start, w).astype(np.int32)
+            # Slot order inside a bucket does not matter (candidates are verified and
+            # de-duplicated), so the faster unstable sort does.
+            slots[chunk * count : (chunk + 1) * count] = np.argsort(keys)
+            table = offsets[bases[chunk] : bases[chunk] + (1 << w) + 1]
+            table[0] = 0
+            np.cumsum(np.bincount(keys, minlength=1 << w), out=table[1:])
+            table += chunk * count
+            del keys
+        id_slots = np.argsort(ids, kind="stable")
         return cls(
             width=width,
             widths=widths,
             starts=starts,
-            table_base=table_base,
-            offsets=np.concatenate(offsets_parts),
-            slots=np.concatenate(slots_parts) if slots_parts else np.empty(0, np.int32),
+            table_base=bases,
+            offsets=offsets,
+            slots=slots,
             count=count,
+            id_keys=ids[id_slots],
+            id_slots=id_slots,
         )
 
-    def merged(self, new_words: Words) -> _ChunkTables:
+    def merged(self, new_words: Words, new_ids: NDArray[np.int64]) -> _ChunkTables:
         """These tables with the next len(new_words) slots added, by a linear merge."""
         added = len(new_words)
         total = self.count + added
-        offset_type = np.int32 if len(self.widths) * total < 2**31 else np.int64
-        offsets_parts = []
-        slots_parts = []
+        chunks = len(self.widths)
+        offsets = np.empty(len(self.offsets), dtype=self._offset_type(chunks, total))
+        slots = np.empty(chunks * total, dtype=np.int32)
         new_slots = np.arange(self.count, total, dtype=np.int32)
         for chunk, (start, w) in enumerate(zip(self.starts, self.widths, strict=True)):
             base = self.table_base[chunk]
-            old_offsets = self.offsets[base : base + (1 << w) + 1].astype(np.int64)
-            old_offsets -= chunk * self.count
+            old_table = self.offsets[base : base + (1 << w) + 1]
             old_slots = self.slots[chunk * self.count : (chunk + 1) * self.count]
             keys = _chunk_values(new_words, start, w)
             order = np.argsort(keys, kind="stable")
             # Each new slot goes at the end of its bucket, after the older slots there.
-            merged_slots = np.insert(old_slots, old_offsets[keys[order] + 1], new_slots[order])
-            growth = np.zeros((1 << w) + 1, dtype=np.int64)
-            np.cumsum(np.bincount(keys, minlength=1 << w), out=growth[1:])
-            offsets_parts.append((old_offsets + growth + chunk * total).astype(offset_type))
-            slots_parts.append(merged_slots)
+            at = old_table[keys[order] + 1].astype(np.int64) - chunk * self.count
+            slots[chunk * total : (chunk + 1) * total] = np.insert(old_slots, at, new_slots[order])
+            table = offsets[base : base + (1 << w) + 1]
+            table[0] = 0
+            np.cumsum(np.bincount(keys, minlength=1 << w), out=table[1:])
+            # The old bucket starts, moved by the new slots before them and by this chunk's
+            # base growing from chunk * count to chunk * total.
+            table += old_table
+            table += chunk * added
+        id_order = np.argsort(new_ids, kind="stable")
+        at = np.searchsorted(self.id_keys, new_ids[id_order], side="right")
         return _ChunkTables(
             width=self.width,
             widths=self.widths,
             starts=self.starts,
             table_base=self.table_base,
-            offsets=np.concatenate(offsets_parts),
-            slots=np.concatenate(slots_parts),
+            offsets=offsets,
+            slots=slots,
             count=total,
+            id_keys=np.insert(self.id_keys, at, new_ids[id_order]),
+            id_slots=np.insert(self.id_slots, at, id_order + self.count),
         )
+
+    def slots_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Every tabled slot added under one of `ids` (sorted, unique), dead ones included."""
+        low = np.searchsorted(self.id_keys, ids, side="left")
+        high = np.searchsorted(self.id_keys, ids, side="right")
+        sizes = high - low
+        if not sizes.any():
+            return np.empty(0, dtype=np.int64)
+        steps = np.arange(int(sizes.sum()), dtype=np.int64)
+        firsts = np.repeat(low - (np.cumsum(sizes) - sizes), sizes)
+        return self.id_slots[firsts + steps].astype(np.int64)
 
     def radii(self, max_distance: int) -> tuple[int, ...]:
         """Per-chunk probe radii (-1: chunk not probed) covering `max_distance`, cheapest first."""
@@ -217,7 +256,10 @@ class _ChunkTables:
         # The positions low[i] .. low[i] + sizes[i] - 1 for every hit bucket, in one array.
         steps = np.arange(int(sizes.sum()), dtype=np.int64)
         firsts = np.repeat(low - (np.cumsum(sizes) - sizes), sizes)
-        return np.unique(self.slots[firsts + steps])
+        # Duplicates (a slot near the query in two chunks) are left in: the caller keeps
+        # one result per id anyway, and a sort here would release the GIL mid-lookup,
+        # where a busy writer thread can then keep it for a whole switch interval.
+        return self.slots[firsts + steps]
 
 
 # Above this many probes per query (distances far beyond PDQ's 31) a scan is cheaper.
@@ -229,23 +271,34 @@ class PdqIndex:
 
     Ids are the caller's (bank hash row ids); an id may be added with several hashes and
     `remove` drops them all. Results are (id, distance) pairs, nearest first, one per id.
+
+    Lookups take `_lock` only for their own reading. Writers take turns on `_write_lock` and
+    take `_lock` only to publish: array growth is copied beside the live arrays, and merges
+    run on a background thread (one at a time) and are swapped in, so neither an add nor a
+    merge holds a lookup up for longer than it takes to append or to swap a reference. No
+    per-hash Python object is kept (the garbage collector would walk millions of them).
     """
 
     def __init__(self, delta_limit: int = 4096) -> None:
         self._lock = threading.RLock()
+        self._write_lock = threading.RLock()
         self._delta_limit = delta_limit
         self._words: Words = np.empty((1024, 4), dtype=np.uint64)
         self._ids: NDArray[np.int64] = np.empty(1024, dtype=np.int64)
         self._alive: NDArray[np.bool_] = np.zeros(1024, dtype=bool)
         self._count = 0  # slots used
         self._live = 0  # slots not removed
-        self._slots_of: dict[int, list[int]] = {}
         # The tables cover slots [0, tables.count); later slots are scanned.
         self._tables: _ChunkTables | None = None
         # A merge builds new tables outside the lock from a snapshot and swaps them in; a
         # compaction renumbers slots, so it bumps the generation and a stale merge is dropped.
         self._merging = False
+        self._merger: threading.Thread | None = None
         self._generation = 0
+        # Tables built whole (the first load, a re-cut after doubling or a compaction) and
+        # merged from the scanned segment, for tests and benches to count.
+        self.rebuilds = 0
+        self.merges = 0
         # Tests pause a merge here (after building, before the swap) to look inside it.
         self._before_swap: Callable[[], None] | None = None
 
@@ -255,25 +308,62 @@ class PdqIndex:
 
     # -- writing -------------------------------------------------------------------------
 
-    def add(self, ids: Sequence[int], hashes: Sequence[str]) -> None:
-        """Make `hashes` matchable under `ids` at once; ValueError on a malformed hash."""
+    def add(self, ids: Sequence[int], hashes: Sequence[str], merge: bool = True) -> None:
+        """Make `hashes` matchable under `ids` at once; ValueError on a malformed hash.
+
+        `merge=False` leaves them in the scanned segment until an add that merges or
+        `merge_due`: a bulk load in many steps then builds its tables once, at the end.
+        """
         if len(ids) != len(hashes):
             raise ValueError("ids and hashes must have the same length")
-        words = hashes_to_words(hashes)
-        id_array = np.asarray(ids, dtype=np.int64)
-        with self._lock:
-            self._append(id_array, words)
-            plan = self._plan_merge()
-        if plan is not None:
-            self._merge(*plan)
+        self.add_words(np.asarray(ids, dtype=np.int64), hashes_to_words(hashes), merge)
 
-    def _plan_merge(self) -> tuple[int, _ChunkTables | None, Words, int] | None:
+    def add_words(self, ids: NDArray[np.int64], words: Words, merge: bool = True) -> None:
+        """`add` from arrays: ids (n,) and hashes as (n, 4) words (`hashes_to_words`)."""
+        if words.ndim != 2 or words.shape[1] != 4 or len(ids) != len(words):
+            raise ValueError("words must be (n, 4) with one id per row")
+        with self._write_lock:
+            needed = self._count + len(ids)
+            if needed > len(self._ids):
+                self._grow(needed)
+            with self._lock:
+                self._append(ids.astype(np.int64, copy=False), words.astype(np.uint64))
+                if merge:
+                    self._start_merge()
+
+    def merge_due(self) -> None:
+        """Start the merge that adds made with `merge=False` put off, if one is due."""
+        with self._write_lock, self._lock:
+            self._start_merge()
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until no merge is running or due; False if `timeout` ran out first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                merger = self._merger if self._merging else None
+            if merger is None:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            merger.join(left)
+
+    def _start_merge(self) -> None:
+        """Claim a merge if one is due and run it on its own thread; caller holds `_lock`."""
+        plan = self._plan_merge()
+        if plan is not None:
+            self._merger = threading.Thread(
+                target=self._merge_loop, args=plan, name="pdq-merge", daemon=True
+            )
+            self._merger.start()
+
+    def _plan_merge(self) -> tuple[int, _ChunkTables | None, int, int] | None:
         """Claim the merge if the scanned segment outgrew `delta_limit`; caller holds the lock.
 
-        Returns (generation, tables to extend or None to re-cut, words to table, slot count).
-        The words are a view of slots below `_count`, which nothing writes again in place
-        (growth reallocates, compaction starts new arrays), so the merge reads a fixed
-        snapshot without the lock.
+        Returns (generation, tables to extend or None to re-cut, first slot to table, slot
+        count). Slots below `_count` are never written again in place (growth copies to new
+        arrays, compaction starts new ones), so the merge reads a fixed snapshot unlocked.
         """
         if self._merging or self._count - self._tabled() <= self._delta_limit:
             return None
@@ -282,74 +372,104 @@ class PdqIndex:
         width = ideal_width(count)
         tables = self._tables
         if tables is None or (width != tables.width and self._grew_or_shrank(tables)):
-            return self._generation, None, self._words[:count], count
-        return self._generation, tables, self._words[tables.count : count], count
+            return self._generation, None, 0, count
+        return self._generation, tables, tables.count, count
+
+    def _merge_loop(
+        self, generation: int, tables: _ChunkTables | None, first: int, count: int
+    ) -> None:
+        plan: tuple[int, _ChunkTables | None, int, int] | None = (generation, tables, first, count)
+        while plan is not None:
+            try:
+                plan = self._merge(*plan)
+            except Exception:
+                logger.exception("PDQ index merge failed; the segment stays scanned")
+                with self._lock:
+                    if plan is not None and plan[0] == self._generation:
+                        self._merging = False
+                return
 
     def _merge(
-        self, generation: int, tables: _ChunkTables | None, words: Words, count: int
-    ) -> None:
+        self, generation: int, tables: _ChunkTables | None, first: int, count: int
+    ) -> tuple[int, _ChunkTables | None, int, int] | None:
         """Build the next tables beside the live ones, then swap them in under the lock.
 
         Lookups meanwhile use the old tables and scan the growing segment after them, so a
         merge costs them nothing but a slightly longer scan; removals only clear `_alive`,
         which the tables never hold, so none made during the merge is lost.
         """
-        try:
-            if tables is None:
-                built = _ChunkTables.build(words, ideal_width(count))
-            else:
-                built = tables.merged(words)
-            if self._before_swap is not None:
-                self._before_swap()
-        except BaseException:
-            with self._lock:
-                if generation == self._generation:
-                    self._merging = False
-            raise
+        with self._lock:
+            words, ids = self._words[first:count], self._ids[first:count]
+        if tables is None:
+            built = _ChunkTables.build(words, ideal_width(count), ids)
+        else:
+            built = tables.merged(words, ids)
+        if self._before_swap is not None:
+            self._before_swap()
         with self._lock:
             # A compaction since the snapshot renumbered the slots: drop this result (the
             # compaction already released the claim on merging).
-            if generation == self._generation:
-                self._merging = False
-                self._tables = built
+            if generation != self._generation:
+                return None
+            self._tables = built
+            if tables is None:
+                self.rebuilds += 1
+            else:
+                self.merges += 1
+            self._merging = False
             again = self._plan_merge()
-        if again is not None:
-            self._merge(*again)
+            if again is None:
+                self._merger = None
+            return again
 
     def remove(self, ids: Iterable[int]) -> None:
         """Forget every hash added under these ids; unknown ids are ignored."""
-        with self._lock:
-            for identifier in ids:
-                for slot in self._slots_of.pop(int(identifier), ()):
-                    self._alive[slot] = False
-                    self._live -= 1
+        targets = np.unique(np.fromiter((int(i) for i in ids), dtype=np.int64))
+        if not len(targets):
+            return
+        with self._write_lock, self._lock:
+            tabled = self._tabled()
+            found = [np.flatnonzero(np.isin(self._ids[tabled : self._count], targets)) + tabled]
+            if self._tables is not None:
+                found.append(self._tables.slots_of(targets))
+            slots = np.concatenate(found)
+            slots = slots[self._alive[slots]]
+            self._alive[slots] = False
+            self._live -= len(slots)
             dead = self._count - self._live
             if dead > self._delta_limit and dead > self._live:
                 self._compact()
-            plan = self._plan_merge()
-        if plan is not None:
-            self._merge(*plan)
+            self._start_merge()
 
     def _tabled(self) -> int:
         return self._tables.count if self._tables is not None else 0
 
+    def _grow(self, needed: int) -> None:
+        """Move to bigger arrays, copying beside the live ones; caller holds `_write_lock`.
+
+        No writer runs meanwhile, so the copy is complete; lookups read the old arrays
+        until the swap. A quarter spare after a bulk load, so that single adds to a big
+        index do not each copy it; doubling otherwise.
+        """
+        capacity = max(needed + needed // 4, 2 * len(self._ids))
+        count = self._count
+        words = np.empty((capacity, 4), dtype=np.uint64)
+        words[:count] = self._words[:count]
+        ids = np.empty(capacity, dtype=np.int64)
+        ids[:count] = self._ids[:count]
+        alive = np.zeros(capacity, dtype=bool)
+        alive[:count] = self._alive[:count]
+        with self._lock:
+            self._words, self._ids, self._alive = words, ids, alive
+
     def _append(self, ids: NDArray[np.int64], words: Words) -> None:
         needed = self._count + len(ids)
-        if needed > len(self._ids):
-            # A quarter spare after a bulk load, so that single adds to a big index do not
-            # each copy it; doubling otherwise.
-            capacity = max(needed + needed // 4, 2 * len(self._ids))
-            self._words = np.resize(self._words, (capacity, 4))
-            self._ids = np.resize(self._ids, capacity)
-            alive = np.zeros(capacity, dtype=bool)
-            alive[: self._count] = self._alive[: self._count]
-            self._alive = alive
+        if needed > len(self._ids):  # only from _compact, which starts from a small array
+            self._grow(needed)
         first = self._count
         self._words[first:needed] = words
         self._ids[first:needed] = ids
         self._alive[first:needed] = True
-        for offset, identifier in enumerate(ids.tolist()):
-            self._slots_of.setdefault(identifier, []).append(first + offset)
         self._count = needed
         self._live += len(ids)
 
@@ -358,8 +478,8 @@ class PdqIndex:
 
     def _compact(self) -> None:
         keep = np.flatnonzero(self._alive[: self._count])
-        ids = self._ids[keep].copy()
-        words = self._words[keep].copy()
+        ids = self._ids[keep]
+        words = self._words[keep]
         # Fresh arrays: a merge in flight may still be reading the old ones.
         capacity = max(1024, len(keep) + len(keep) // 4)
         self._words = np.empty((capacity, 4), dtype=np.uint64)
@@ -367,10 +487,10 @@ class PdqIndex:
         self._alive = np.zeros(capacity, dtype=bool)
         self._count = 0
         self._live = 0
-        self._slots_of = {}
         self._tables = None
         self._generation += 1
         self._merging = False
+        self._merger = None
         self._append(ids, words)
 
     # -- reading -------------------------------------------------------------------------

@@ -295,3 +295,44 @@ def test_matches_brute_force_with_merges_overlapping_adds_and_removes(
         probe = near(rng, query, 6)
         assert index.search(probe, 31) == brute_force(ids, hashes, probe, 31)
     assert len(index) == len(banked)
+
+
+def test_an_add_returns_while_its_merge_runs_and_settle_waits_for_the_swap() -> None:
+    rng = np.random.default_rng(13)
+    index = PdqIndex(delta_limit=32)
+    hashes = random_hashes(rng, 200)
+    index.add(list(range(100)), hashes[:100])  # the first load: tables built whole
+    assert index.settle(30)
+    assert (index.rebuilds, index.merges) == (1, 0)
+    paused, release = threading.Event(), threading.Event()
+
+    def pause() -> None:
+        paused.set()
+        assert release.wait(30)
+
+    index._before_swap = pause
+    index.add(list(range(100, 140)), hashes[100:140])  # returns: the merge is not its work
+    assert paused.wait(30)
+    assert not index.settle(0.05)
+    index.add(list(range(140, 200)), hashes[140:200])  # more while the merge is paused
+    assert index.search(hashes[150], 0) == [(150, 0)]
+    index._before_swap = None
+    release.set()
+    assert index.settle(30)
+    # The paused merge, then one more for what came meanwhile: nothing built whole again.
+    assert (index.rebuilds, index.merges) == (1, 2)
+    assert index._tabled() == 200
+    for identifier in (0, 120, 199):
+        assert index.search(hashes[identifier], 0) == [(identifier, 0)]
+    index.remove([120, 199])
+    assert index.search(hashes[120], 0) == [] and len(index) == 198
+
+
+def test_add_words_takes_arrays_and_refuses_a_bad_shape() -> None:
+    rng = np.random.default_rng(14)
+    hashes = random_hashes(rng, 10)
+    index = PdqIndex()
+    index.add_words(np.arange(10, dtype=np.int64), hashes_to_words(hashes))
+    assert index.search(hashes[4], 0) == [(4, 0)]
+    with pytest.raises(ValueError):
+        index.add_words(np.arange(3, dtype=np.int64), np.zeros((3, 2), dtype=np.uint64))
