@@ -121,12 +121,22 @@ _FENCE = re.compile(
 )
 
 
+def stamp(name: str, opts: Options) -> str:
+    command = f"python -m bench --sections {name}{' --quick' if opts.quick else ''}"
+    return (
+        f"_Measured {datetime.date.today().isoformat()} with `{command}`;"
+        f" {machine.load_average()}._"
+    )
+
+
 def header(opts: Options) -> list[str]:
     return [
         "# Benchmarks",
         "",
-        f"Measured with `python -m bench{' --quick' if opts.quick else ''}` on"
-        f" {datetime.date.today().isoformat()}.",
+        "Each section is kept from the run that last measured it and opens with its stamp: the"
+        " date, the command and the machine's load when it began (`python -m bench --sections"
+        " a,b` re-measures only those). A section without a stamp predates the stamps; this"
+        " file's history says which run it came from.",
         "",
         f"Machine: {machine.describe()}; {machine.load_average()}.",
         "Every figure stands beside a baseline measured in the same run, as a ratio: the"
@@ -198,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     for section in SECTIONS:
         if section.name in chosen:
             print(f"[bench] {section.name} ...", file=sys.stderr, flush=True)
-            measured[section.name] = fenced(section.name, section.run(opts))
+            began = stamp(section.name, opts)
+            measured[section.name] = fenced(section.name, [began, "", *section.run(opts)])
             print(measured[section.name], flush=True)
     # Every section measured: the file is regenerated whole; otherwise the rest is kept.
     everything = set(chosen) == set(names)

@@ -42,3 +42,18 @@ def test_an_unknown_section_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
         entry.main(["--sections", "nope", "--output", str(tmp_path / "x.md")])
     assert exc.value.code == 2
     assert not (tmp_path / "x.md").exists()
+
+
+def test_each_section_says_which_command_measured_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "BENCHMARKS.md"
+    monkeypatch.setattr(entry, "SECTIONS", [_fake("alpha", "a"), _fake("beta", "b")])
+    entry.main(["--output", str(out)])
+    entry.main(["--sections", "beta", "--quick", "--output", str(out)])
+    text = out.read_text()
+    alpha = text[text.index("<!-- bench:alpha -->") : text.index("<!-- /bench:alpha -->")]
+    beta = text[text.index("<!-- bench:beta -->") : text.index("<!-- /bench:beta -->")]
+    assert "`python -m bench --sections alpha`" in alpha
+    assert "`python -m bench --sections beta --quick`" in beta
+    assert "--quick" not in alpha  # the partial quick run did not restamp what it kept
