@@ -11,13 +11,17 @@ the same receiver, measured in the same run: the least any webhook could cost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
 import secrets
+import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -26,6 +30,9 @@ import httpx
 from bench import http_load
 
 SECRET = "bench-webhook-secret"
+REDIS = "redis://127.0.0.1:6379/0"
+PACE_S = 0.05
+CONNECTIONS = 4
 
 
 class Receiver:
@@ -111,65 +118,161 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-def measure(kind: str, count: int, workdir: Path) -> str:
-    with http_load.database(kind, workdir, "wh") as url, Receiver() as receiver:
-        env = {"TAKEDOWN_WORKER_POLL_SECONDS": "0.05", "TAKEDOWN_FETCH_ALLOW": "127.0.0.1"}
-        with http_load.takedown_server(url, workdir, 1, worker=True, extra_env=env) as (base, key):
-            auth = {"Authorization": f"Bearer {key}"}
-            r = httpx.post(
-                base + "/v1/webhooks", json={"url": receiver.url, "secret": SECRET}, headers=auth
+@contextlib.contextmanager
+def _broker_worker(db_url: str, base_env: dict[str, str], workdir: Path) -> Iterator[None]:
+    """One `takedown worker` on the Redis broker, beside the API processes."""
+    env = http_load._env(base_env)
+    log = (workdir / "worker.log").open("wb")
+    proc = subprocess.Popen(
+        [*http_load.TAKEDOWN, "worker", "--database-url", db_url],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=http_load.ROOT,
+    )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@dataclass(frozen=True)
+class Layout:
+    label: str
+    kind: str
+    processes: int = 1
+    broker: bool = False
+    load_connections: int = 0
+
+
+def measure(layout: Layout, count: int, workdir: Path) -> str:
+    namespace = f"bench-{secrets.token_hex(4)}"
+    env = {
+        "TAKEDOWN_WORKER_POLL_SECONDS": "0.05",
+        "TAKEDOWN_FETCH_ALLOW": "127.0.0.1",
+        # API processes and the worker share one folder: held uploads, evidence and its key.
+        "TAKEDOWN_DATA_DIR": str(workdir / "data"),
+    }
+    if layout.broker:
+        env |= {"TAKEDOWN_BROKER_URL": REDIS, "TAKEDOWN_BROKER_NAMESPACE": namespace}
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(http_load.database(layout.kind, workdir, "wh"))
+        receiver = stack.enter_context(Receiver())
+        base, key = stack.enter_context(
+            http_load.takedown_server(
+                url, workdir, layout.processes, worker=not layout.broker, extra_env=env
             )
-            r.raise_for_status()
-            ids = [f"wh-{i}-{secrets.token_hex(3)}" for i in range(count)]
-            with httpx.Client(timeout=30.0) as client:
-                for i, content_id in enumerate(ids):
-                    signals = {"md5": secrets.token_hex(16)}
-                    client.post(
-                        base + "/v1/content",
-                        data={
-                            "content_id": content_id,
-                            "account_id": f"a-{i}",
-                            "signals": json.dumps(signals),
-                        },
-                        headers=auth,
-                    ).raise_for_status()
-                # The floor: one loopback POST to the receiver, unsigned (counted as bad, ignored).
-                floor: list[float] = []
-                for _ in range(50):
-                    t0 = time.perf_counter()
-                    client.post(receiver.url, content=b"{}")
-                    floor.append((time.perf_counter() - t0) * 1000)
-            answered = asyncio.run(_reports(base, key, ids, 0.05, 4))
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not set(answered) <= set(receiver.arrived):
-                time.sleep(0.1)  # waiting for the worker we started to deliver
-            lat = [
-                (receiver.arrived[c] - t) * 1000
-                for c, t in answered.items()
-                if c in receiver.arrived
-            ]
+        )
+        if layout.broker:
+            stack.enter_context(_broker_worker(url, env, workdir))
+        auth = {"Authorization": f"Bearer {key}"}
+        r = httpx.post(
+            base + "/v1/webhooks", json={"url": receiver.url, "secret": SECRET}, headers=auth
+        )
+        r.raise_for_status()
+        ids = [f"wh-{i}-{secrets.token_hex(3)}" for i in range(count)]
+        with httpx.Client(timeout=30.0) as client:
+            for i, content_id in enumerate(ids):
+                signals = {"md5": secrets.token_hex(16)}
+                client.post(
+                    base + "/v1/content",
+                    data={
+                        "content_id": content_id,
+                        "account_id": f"a-{i}",
+                        "signals": json.dumps(signals),
+                    },
+                    headers=auth,
+                ).raise_for_status()
+            # The floor: one loopback POST to the receiver, unsigned (counted as bad, ignored).
+            floor: list[float] = []
+            for _ in range(50):
+                t0 = time.perf_counter()
+                client.post(receiver.url, content=b"{}")
+                floor.append((time.perf_counter() - t0) * 1000)
+        load: list[http_load.Result] = []
+        if layout.load_connections:
+            # Registrations flat out beside the paced reports: the API and the database busy.
+            seconds = count * PACE_S / CONNECTIONS + 1.0
+            sender = http_load.content_sender(base, key)
+            loader = threading.Thread(
+                target=lambda: load.append(
+                    http_load.drive(sender, layout.load_connections, seconds)
+                ),
+                daemon=True,
+            )
+            loader.start()
+        answered = asyncio.run(_reports(base, key, ids, PACE_S, CONNECTIONS))
+        if layout.load_connections:
+            loader.join()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not set(answered) <= set(receiver.arrived):
+            time.sleep(0.1)  # waiting for the worker we started to deliver
+        lat = [
+            (receiver.arrived[c] - t) * 1000 for c, t in answered.items() if c in receiver.arrived
+        ]
+        if layout.broker:
+            _forget_namespace(namespace)
     missing = len(answered) - len(lat)
     p50, p99 = _percentile(lat, 50), _percentile(lat, 99)
     f50 = _percentile(floor, 50)
-    return f"| {kind} | {len(answered)} | {p50:.1f} | {p99:.1f} | {missing} | {f50:.2f} |"
+    beside = f"{load[0].rate():.0f}/s" if load else "-"
+    return (
+        f"| {layout.label} | {len(answered)} | {beside} | {p50:.1f} | {p99:.1f} | {missing}"
+        f" | {f50:.2f} |"
+    )
+
+
+def _forget_namespace(namespace: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(f"{namespace}:*"):
+        client.delete(key)
+    client.close()
+
+
+LAYOUTS = [
+    Layout("SQLite, 1 process, in-process worker", "sqlite"),
+    Layout("PostgreSQL, 1 process, in-process worker", "postgresql"),
+    Layout(
+        "PostgreSQL, 1 process, in-process worker, under load", "postgresql", load_connections=8
+    ),
+    Layout(
+        "PostgreSQL, 2 API processes + `takedown worker` on Redis, under load",
+        "postgresql",
+        processes=2,
+        broker=True,
+        load_connections=8,
+    ),
+]
 
 
 def run(quick: bool = False) -> list[str]:
     count = 40 if quick else 400
     rows = []
     with tempfile.TemporaryDirectory(prefix="takedown-bench-wh-") as tmp:
-        for kind in ("sqlite", "postgresql"):
-            rows.append(measure(kind, count, Path(tmp)))
+        for n, layout in enumerate(LAYOUTS):
+            workdir = Path(tmp) / str(n)
+            workdir.mkdir()
+            rows.append(measure(layout, count, workdir))
     return [
         "## Report → content.restricted webhook",
         "",
-        f"{count} registered items, one P0 report each (depicted person, minor) from 4 connections"
-        " pacing 50 ms; the in-process worker polls every 50 ms. Latency from the report's"
-        " answer to the signed webhook's arrival at a loopback receiver that checks the"
-        " signature. Baseline: one loopback POST to the same receiver.",
+        f"{count} registered items, one P0 report each (depicted person, minor) from"
+        f" {CONNECTIONS} connections pacing {PACE_S * 1000:.0f} ms; workers poll every 50 ms."
+        ' "Under load": 8 more connections register content (signals) flat out meanwhile.'
+        " Latency from the report's answer to the signed webhook's arrival at a loopback"
+        " receiver that checks the signature. Baseline: one loopback POST to the same receiver.",
         "",
-        "| db | reports | p50 ms | p99 ms | not arrived in 60 s | baseline POST p50 ms |",
-        "|---|---|---|---|---|---|",
+        "| layout | reports | registrations beside | p50 ms | p99 ms | not arrived in 60 s"
+        " | baseline POST p50 ms |",
+        "|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]

@@ -28,6 +28,8 @@ from takedown.outbox.worker import Leased, Worker
 
 log = logging.getLogger("takedown.broker")
 
+IDLE_POLL_MS = 50
+
 
 class BrokerUrlInvalid(ValueError):
     pass
@@ -106,7 +108,14 @@ def run_worker(
     brokers = {queue: make_broker(url, namespace) for queue in QUEUES}
     actors = declare_actors(brokers, namespace, worker.run_job)
     consumers = [
-        dramatiq.Worker(brokers[q], queues={queue_name(namespace, q)}, worker_threads=concurrency)
+        dramatiq.Worker(
+            brokers[q],
+            queues={queue_name(namespace, q)},
+            worker_threads=concurrency,
+            # An idle Redis consumer polls with back-off up to this (ms); Dramatiq's 1 s
+            # default would put up to a second between a P0 report and its webhook.
+            worker_timeout=IDLE_POLL_MS,
+        )
         for q in QUEUES
     ]
     for consumer in consumers:

@@ -51,7 +51,10 @@ def deliver_webhook(
     if hook is None or not hook.active:
         return  # the endpoint was removed; nothing left to deliver to
     if _evidence_first(session, payload["body"], now):
-        raise NotYet("the evidence of this item is still being preserved")
+        # Checked again shortly: a capture takes tens of milliseconds, the platform waits.
+        raise NotYet(
+            "the evidence of this item is still being preserved", timedelta(milliseconds=25)
+        )
     # Serialised the same way on every attempt, so a retry carries the same bytes and event id.
     body = json.dumps(payload["body"], separators=(",", ":"), sort_keys=True).encode()
     headers = {
@@ -86,7 +89,12 @@ def _evidence_first(session: Session, body: Mapping[str, Any], now: datetime) ->
     record = session.scalar(
         select(EvidenceRecord.id)
         .join(ContentItem, ContentItem.id == EvidenceRecord.item_id)
-        .where(ContentItem.content_id == content_id, EvidenceRecord.status == "pending")
+        .where(
+            ContentItem.content_id == content_id,
+            # Only media fetched from the platform can be lost by hiding it.
+            ContentItem.url.isnot(None),
+            EvidenceRecord.status == "pending",
+        )
         .limit(1)
     )
     if record is None:
