@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import Depends, Request
-from limits import parse
-from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import Storage, storage_from_string
 
 from takedown.api.errors import ApiError
 from takedown.api.proxies import TrustedProxies
 from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role, principal_for_key
+from takedown.services.intake import ReportBudgets
+from takedown.services.rate_limits import RateLimit
 
 
 def runtime(request: Request) -> Runtime:
@@ -64,26 +64,6 @@ def rate_limit_storage(uri: str) -> Storage:
     return storage
 
 
-class RateLimit:
-    """A moving-window limit per key in one scope; over it, a 429 that says when to retry."""
-
-    scope = ""
-    refusal = ""
-
-    def __init__(self, limit: str, storage: Storage | None = None) -> None:
-        self.item = parse(limit)
-        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
-
-    def hit(self, key: str) -> None:
-        if not self.limiter.hit(self.item, self.scope, key):
-            raise ApiError(
-                429,
-                "rate_limited",
-                self.refusal,
-                {"Retry-After": str(max(1, int(self.item.get_expiry())))},
-            )
-
-
 class PublicRateLimit(RateLimit):
     """Per-address limit on the public endpoints (`TAKEDOWN_REPORT_RATE_LIMIT`)."""
 
@@ -108,7 +88,13 @@ class ChildSafetyRateLimit(RateLimit):
 
 class ReporterRateLimit(RateLimit):
     """Per-reporter limit (`TAKEDOWN_REPORTER_RATE_LIMIT`) across addresses, for reports that
-    name an account or an email (api.intake charges it with services.reports.claim_key)."""
+    name an account or an email (services.intake charges it with services.reports.claim_key)."""
 
     scope = "reporter"
     refusal = "too many reports from this reporter; try again later"
+
+
+def report_budgets(request: Request) -> ReportBudgets:
+    """The app's report budgets, read per request so a test may swap one limit."""
+    state = request.app.state
+    return ReportBudgets(state.public_limit, state.child_safety_limit, state.reporter_limit)

@@ -14,12 +14,8 @@ upload): the adapter parses the request and presents the answer; everything betw
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy.orm import Session
 
 from takedown.clock import Clock
 from takedown.config import Settings
@@ -33,11 +29,9 @@ from takedown.signals import indexed_signals
 from takedown.signals.hashing import hash_media
 from takedown.signals.media import MediaLimits, MediaRejected, check_size, sniff_kind
 from takedown.signals.media_type import detected_type
+from takedown.store.database import Transaction
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-
-# A unit of work that commits before anyone is answered (Runtime.transaction).
-Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 class MediaRefused(ServiceError):

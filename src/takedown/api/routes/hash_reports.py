@@ -11,14 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from takedown.api.deps import client_address, runtime
-from takedown.api.intake import admit_report
+from takedown.api.deps import client_address, report_budgets, runtime
 from takedown.api.routes.reports import receipt_out
 from takedown.api.schemas import ReporterFields, ReportOut
 from takedown.runtime import Runtime
 from takedown.services.banks import parse_json_hashes
-from takedown.services.hash_reports import file_hash_report
-from takedown.services.reports import ReportInput, reporter_key
+from takedown.services.intake import take_hash_report
+from takedown.services.reports import ReportInput
 
 router = APIRouter(tags=["public"])
 
@@ -54,21 +53,18 @@ def post_hash_report(
         contact_email=body.contact_email,
         reporter_account_id=body.reporter_account_id,
     )
-    data = admit_report(request, rt, data)
-    reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
-    with rt.transaction() as session:
-        receipt, matched = file_hash_report(
-            session,
-            rt.clock.now(),
-            entries,
-            data,
-            reporter,
-            rt.deadlines,
-            rt.settings.hash_report_restrict_max,
-        )
-        out = {
-            **receipt_out(request, rt, receipt),
-            "matched_content_ids": [item.content_id for item in matched],
-        }
-    rt.metrics.reports.labels(category=data.category.value, priority=out["priority"]).inc()
-    return out
+    receipt = take_hash_report(
+        rt.transaction,
+        rt.clock,
+        rt.settings,
+        rt.deadlines,
+        report_budgets(request),
+        entries,
+        data,
+        client_address(request),
+    )
+    rt.metrics.reports.labels(category=data.category.value, priority=receipt.priority).inc()
+    return {
+        **receipt_out(request, rt, receipt),
+        "matched_content_ids": receipt.matched_content_ids,
+    }
