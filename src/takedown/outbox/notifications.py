@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from takedown.config import Settings
+from takedown.notices.emails import compose_update
 from takedown.outbox.worker import Worker
 from takedown.services.case_log import NOTIFY_EMAIL
 from takedown.services.status import update_message
 from takedown.store.models import CaseEvent, Report
-from takedown.web.public.emails import compose_update
 
 log = logging.getLogger("takedown.notifications")
 
