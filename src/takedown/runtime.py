@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from takedown.clock import Clock, SystemClock
 from takedown.config import Settings
 from takedown.domain.deadlines import DeadlinePolicy
-from takedown.domain.vocabulary import Priority
 from takedown.exchanges import fetch as exchange_fetch
 from takedown.exchanges import opinions as exchange_opinions
 from takedown.outbox.enforcement import register_enforcement
@@ -28,6 +27,7 @@ from takedown.outbox.worker import RetryPolicy, Worker
 from takedown.services import installation, matching
 from takedown.services.banks import BANK_SCAN
 from takedown.services.case_log import WEBHOOK_DELIVERY
+from takedown.services.installation import Installation
 from takedown.services.match_index import Matcher
 from takedown.services.metrics import Metrics
 from takedown.services.review import release_idle_claims
@@ -42,9 +42,16 @@ class Runtime:
     clock: Clock
     worker: Worker
     metrics: Metrics
-    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
-    matcher: Matcher = field(default_factory=Matcher)
+    installation: Installation
     _thread: threading.Thread | None = None
+
+    @property
+    def deadlines(self) -> DeadlinePolicy:
+        return self.installation.deadlines
+
+    @property
+    def matcher(self) -> Matcher:
+        return self.installation.matcher
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None, migrate: bool = True) -> Runtime:
@@ -56,7 +63,10 @@ class Runtime:
         if migrate:
             upgrade(engine)
         sessions = make_sessionmaker(engine)
-        installation.attach(sessions, settings)  # settings and the evidence vault on sessions
+        # This process's settings, vault, deadline policy and replica of the match index
+        # (filled below, then following the database), passed explicitly by the adapters.
+        inst = Installation.of(settings)
+        installation.attach(sessions, inst)  # the path job handlers still take (installation)
         clock = clock or SystemClock()
         metrics = Metrics()
         worker = Worker(sessions=sessions, clock=clock, on_job=metrics.job_finished)
@@ -64,17 +74,9 @@ class Runtime:
         worker.retry[WEBHOOK_DELIVERY] = RetryPolicy(
             give_up_after=timedelta(hours=settings.webhook_retry_hours)
         )
-        deadlines = DeadlinePolicy(
-            windows={
-                Priority(p): timedelta(minutes=m) for p, m in settings.deadline_minutes.items()
-            }
-        )
         register_enforcement(worker, sessions, settings)
         register_notifications(worker, settings)
         register_dsa_submission(worker, settings)
-        # This process's replica of the match index, filled now and following the database.
-        matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
-        matching.attach(sessions, matcher, deadlines)
         worker.register(BANK_SCAN, matching.scan_new_bank_hashes)
         worker.register(matching.VIDEO_HASH, matching.hash_held_video)
         claim_idle = timedelta(minutes=settings.claim_idle_minutes)
@@ -92,8 +94,8 @@ class Runtime:
             lambda session, now: exchange_fetch.schedule_fetches(session, now, fetch_every)
         )
         with transaction(sessions) as session:
-            matcher.refresh(session)
-        return cls(settings, engine, sessions, clock, worker, metrics, deadlines, matcher=matcher)
+            inst.matcher.refresh(session)
+        return cls(settings, engine, sessions, clock, worker, metrics, inst)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -23,7 +23,7 @@ from takedown.clock import rfc3339
 from takedown.domain.banks import BankAction
 from takedown.outbox.queue import enqueue
 from takedown.services.errors import Conflict, Invalid, NotFound
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.signals import SIGNAL_TYPES, signal_type
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem
@@ -300,7 +300,7 @@ def bank_items(
     """
     entries = []
     parts = video_parts or {}
-    quality_min = settings_of(session).pdq_quality_min
+    quality_min = installation_of(session).settings.pdq_quality_min
     for item in items:
         for s in item.signals:
             kind = SIGNAL_TYPES.get(s.signal)  # index-only rows (pdq_dihedral) are not banked

@@ -38,7 +38,7 @@ from takedown.services import (
     take_it_down,
 )
 from takedown.services.cases import link_item
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.services.match_index import MediaQuery
 from takedown.services.matching import live_bank_matches, refreshed, scan_for_copies
 from takedown.services.restriction import remove_item
@@ -293,7 +293,7 @@ def add_strike(
     if account is None or _struck(session, case, account_id):
         return False
     account.strikes += 1
-    threshold = settings_of(session).strike_threshold
+    threshold = installation_of(session).settings.strike_threshold
     case_log.record(
         session,
         case,

@@ -32,7 +32,7 @@ from takedown.fetching import Fetcher, FetchRefused
 from takedown.outbox.queue import enqueue
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
-from takedown.services.installation import settings_of, vault_of
+from takedown.services.installation import installation_of
 from takedown.signals.media_type import detected_type
 from takedown.store.evidence_vault import EvidenceUnreadable
 from takedown.store.filings import EvidenceRecord, Filing, LegalHold
@@ -139,7 +139,7 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: F
     if not item.url:
         _unavailable(session, record, "no upload bytes and no registered url", now)
         return
-    limit = settings_of(session).evidence_fetch_max_bytes
+    limit = installation_of(session).settings.evidence_fetch_max_bytes
     try:
         data, media_type = _fetch(fetcher, item.url, limit)
     except Missing as exc:
@@ -214,7 +214,7 @@ def _store(
         "signals": {s.signal: s.value for s in item.signals},
         "case_ids": [c.id for c in _cases_of(session, item.id)],
     }
-    vault = vault_of(session)
+    vault = installation_of(session).vault
     vault.put(record.id, "media", data)
     vault.put(record.id, "meta", json.dumps(metadata, sort_keys=True).encode())
     record.status = "stored"
@@ -266,7 +266,7 @@ def read_for_filing(session: Session, record: EvidenceRecord, actor: str, now: d
 
 def _open(session: Session, record: EvidenceRecord, piece: str) -> bytes:
     try:
-        return vault_of(session).get(record.id, piece)
+        return installation_of(session).vault.get(record.id, piece)
     except EvidenceUnreadable as exc:
         raise Conflict(str(exc), "evidence_unreadable") from None
 
@@ -275,7 +275,7 @@ def _open(session: Session, record: EvidenceRecord, piece: str) -> bytes:
 
 
 def retention_policy(session: Session) -> retention.RetentionPolicy:
-    settings = settings_of(session)
+    settings = installation_of(session).settings
     return retention.RetentionPolicy(
         after_decision=timedelta(days=settings.evidence_retention_days),
         after_filing=timedelta(days=settings.csam_retention_days),
@@ -343,7 +343,7 @@ def purge(session: Session, payload: dict[str, Any], now: datetime) -> None:
         return  # kept longer since this job was queued; a later job carries the new date
     if under_hold(session, record.item_id):
         return  # released holds queue the purge again
-    vault_of(session).delete(record.id)
+    installation_of(session).vault.delete(record.id)
     record.status = "purged"
     record.purged_at = now
     _log(session, record.item_id, ACTOR, now, "purged", record, {})

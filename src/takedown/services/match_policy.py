@@ -224,10 +224,10 @@ def quarantine(
         f"bank entry {match.bank_content_id} in bank {match.entry.bank} matched {count} distinct "
         f"items within an hour (limit {limit}); quarantined until a lead looks at it"
     )
-    from takedown.services.matching import deadlines_of
+    from takedown.services.installation import installation_of
 
     triage = Triage(Priority.P1, restrict=False, child_safety=False, reason=reason)
-    case = open_case(session, triage, "other", now, deadlines_of(session))
+    case = open_case(session, triage, "other", now, installation_of(session).deadlines)
     link_item(session, case, item, f"flood: {match.signal} {match.closeness.describe()}", now)
     case.escalated_at = now
     case.state = transition(CaseState.OPEN, CaseState.ESCALATED).value

@@ -17,22 +17,22 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from takedown.domain.banks import BankAction, MatchEffect, effect_of_match, retroactive_state
 from takedown.domain.case_state import AWAITING_DECISION
-from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
 from takedown.outbox.queue import enqueue
 from takedown.services import case_log, match_policy, possible_copies
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
+from takedown.services.installation import installation_of
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
 from takedown.services.match_policy import LiveMatch
 from takedown.services.restriction import remove_item, require_restriction, restrict_item
@@ -45,53 +45,11 @@ from takedown.store.types import new_id
 
 log = logging.getLogger("takedown.matching")
 
-MATCHER = "takedown.matcher"
-DEADLINES = "takedown.deadlines"
 VIDEO_HASH = "video.hash"
 
 
-def attach(sessions: sessionmaker[Session], matcher: Matcher, deadlines: DeadlinePolicy) -> None:
-    """Give every session of this factory the process's matcher and deadline policy.
-
-    Merges with what other areas put in `info` (installation.attach), in either order.
-    """
-    info = dict(sessions.kw.get("info") or {})
-    info.update({MATCHER: matcher, DEADLINES: deadlines})
-    sessions.configure(info=info)
-
-
-def matcher_of(session: Session) -> Matcher:
-    """The process's matcher; a session made elsewhere (a script) gets a fresh one, filled from
-    the database: correct, only slower."""
-    matcher = session.info.get(MATCHER)
-    if isinstance(matcher, Matcher):
-        return matcher
-    from takedown.services.installation import settings_of
-
-    settings = settings_of(session)
-    matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
-    session.info[MATCHER] = matcher
-    return matcher
-
-
-def deadlines_of(session: Session) -> DeadlinePolicy:
-    policy = session.info.get(DEADLINES)
-    if isinstance(policy, DeadlinePolicy):
-        return policy
-    from takedown.services.installation import settings_of
-
-    minutes = settings_of(session).deadline_minutes
-    return DeadlinePolicy(windows={Priority(p): timedelta(minutes=m) for p, m in minutes.items()})
-
-
-def _flood_limit(session: Session) -> int:
-    from takedown.services.installation import settings_of
-
-    return settings_of(session).bank_flood_limit
-
-
 def refreshed(session: Session) -> Matcher:
-    matcher = matcher_of(session)
+    matcher = installation_of(session).matcher
     matcher.refresh(session)
     return matcher
 
@@ -232,7 +190,9 @@ def case_for_match(
         reported = session.get(Case, source.case_id)
         if reported is not None and reported.state in AWAITING_DECISION:
             return reported
-    return open_case(session, effect.triage, effect.category.value, now, deadlines_of(session))
+    return open_case(
+        session, effect.triage, effect.category.value, now, installation_of(session).deadlines
+    )
 
 
 def apply_bank_matches(
@@ -278,7 +238,11 @@ def _propose_bank_match(
     if existing:
         return existing[0]
     case = open_case(
-        session, review_only.triage, review_only.category.value, now, deadlines_of(session)
+        session,
+        review_only.triage,
+        review_only.category.value,
+        now,
+        installation_of(session).deadlines,
     )
     match_report(session, case, review_only, match, item.content_id, now)
     return case
@@ -315,7 +279,7 @@ def _act_on_bank_matches(
             now,
         )
         record_match(session, case, item, match, now)
-    reprioritise(session, case, now, deadlines_of(session))
+    reprioritise(session, case, now, installation_of(session).deadlines)
     for item, match, effect in effects:
         action = BankAction(match.entry.action)
         state = effect.state if at_upload else retroactive_state(action, match.entry.child_safety)
@@ -355,7 +319,7 @@ def screen_upload(
 
     The caller refreshed the matcher before flushing the item (see `Matcher`).
     """
-    matcher = matcher_of(session)
+    matcher = installation_of(session).matcher
     query = query if query is not None else MediaQuery.of_item(item)
     if not query:
         return Screening([], None)
@@ -378,7 +342,7 @@ def screen_upload(
     bank_matches = live_bank_matches(session, matcher, query, now)
     # An entry that floods (too many distinct items in an hour) stops acting: a lead decides.
     acting, withheld = match_policy.act_or_withhold(
-        session, bank_matches, item, now, _flood_limit(session)
+        session, bank_matches, item, now, installation_of(session).settings.bank_flood_limit
     )
     case = apply_bank_matches(session, [(item, m) for m in acting], now, at_upload=True)
     return Screening(
@@ -446,7 +410,7 @@ def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetim
     from takedown.store.banks import BankHash
 
     matcher = refreshed(session)
-    limit = _flood_limit(session)
+    limit = installation_of(session).settings.bank_flood_limit
     ids = [int(i) for i in payload.get("hash_ids", [])]
     rows = list(session.scalars(select(BankHash).where(BankHash.id.in_(ids)).order_by(BankHash.id)))
     found_total = 0
@@ -546,7 +510,7 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
         # One review case per account for its unhashable uploads: a flood of junk "videos"
         # is one thing to look at, not a queue full of cases (issue 10.9).
         case = unhashable_case_of(session, item.account_id) or open_case(
-            session, triage, "other", now, deadlines_of(session)
+            session, triage, "other", now, installation_of(session).deadlines
         )
         link_item(session, case, item, UNHASHABLE, now)
         require_restriction(session, case, SYSTEM, triage.reason, now)
