@@ -129,7 +129,7 @@ def gather_copies(session: Session, case: Case, now: datetime) -> list[ContentIt
     for item in exact_copies(session, case):
         if link_item(session, case, item, "identical copy (md5/sha256)", now):
             joined.append(item)
-    joined.extend(scan_for_copies(session, case, now))
+    joined.extend(scan_for_copies(session, installation_of(session), case, now))
     return joined
 
 
@@ -375,7 +375,7 @@ def matched_part(session: Session, item: ContentItem, now: datetime) -> str | No
     query = MediaQuery.of_item(item)
     if not query.vpdq:
         return None
-    matcher = refreshed(session)
+    matcher = refreshed(session, installation_of(session))
     found = [m for m in live_bank_matches(session, matcher, query, now) if m.signal == "vpdq"]
     if not found or any(m.closeness.video and m.closeness.video.query_found_whole for m in found):
         return None

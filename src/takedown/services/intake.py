@@ -18,13 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from takedown.clock import Clock
-from takedown.config import Settings
-from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.report_budget import Budget, admission, budget_for
 from takedown.domain.triage import triage_report
 from takedown.services.banks import HashEntry
 from takedown.services.errors import RateLimited
 from takedown.services.hash_reports import file_hash_report
+from takedown.services.installation import Installation
 from takedown.services.rate_limits import RateLimit
 from takedown.services.reports import (
     ReportInput,
@@ -94,40 +93,32 @@ def _receipt(receipt: ReportReceipt, matched: list[str] | None = None) -> Receip
 def take_report(
     transaction: Transaction,
     clock: Clock,
-    settings: Settings,
-    deadlines: DeadlinePolicy,
+    inst: Installation,
     budgets: ReportBudgets,
     data: ReportInput,
     client: str,
 ) -> Receipt:
     """Admit and file one report from `client` (its address); committed before it returns."""
-    data = admit_report(budgets, settings.secret_key, data, client)
-    reporter = reporter_key(settings.secret_key, data, client)
+    secret = inst.settings.secret_key
+    data = admit_report(budgets, secret, data, client)
+    reporter = reporter_key(secret, data, client)
     with transaction() as session:
-        return _receipt(file_report(session, clock.now(), data, reporter, deadlines))
+        return _receipt(file_report(session, inst, clock.now(), data, reporter))
 
 
 def take_hash_report(
     transaction: Transaction,
     clock: Clock,
-    settings: Settings,
-    deadlines: DeadlinePolicy,
+    inst: Installation,
     budgets: ReportBudgets,
     hashes: list[HashEntry],
     data: ReportInput,
     client: str,
 ) -> Receipt:
     """Admit and file a report made of hashes only (services.hash_reports)."""
-    data = admit_report(budgets, settings.secret_key, data, client)
-    reporter = reporter_key(settings.secret_key, data, client)
+    secret = inst.settings.secret_key
+    data = admit_report(budgets, secret, data, client)
+    reporter = reporter_key(secret, data, client)
     with transaction() as session:
-        receipt, matched = file_hash_report(
-            session,
-            clock.now(),
-            hashes,
-            data,
-            reporter,
-            deadlines,
-            settings.hash_report_restrict_max,
-        )
+        receipt, matched = file_hash_report(session, inst, clock.now(), hashes, data, reporter)
         return _receipt(receipt, [item.content_id for item in matched])

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from takedown.clock import Clock
-from takedown.config import Settings
 from takedown.domain.vocabulary import MEDIA_KINDS, ItemKind
 from takedown.services import thumbnails
 from takedown.services.content import SignalValue, register_content
 from takedown.services.errors import Invalid, ServiceError
 from takedown.services.evidence import capture_upload
+from takedown.services.installation import Installation
 from takedown.services.matching import hold_video
 from takedown.signals import indexed_signals
 from takedown.signals.hashing import hash_media
@@ -101,7 +101,7 @@ class Verdict:
 
 
 def receive_upload(
-    transaction: Transaction, clock: Clock, settings: Settings, upload: Upload
+    transaction: Transaction, clock: Clock, inst: Installation, upload: Upload
 ) -> Verdict:
     """Hash, register, match, hold and preserve one upload; committed before it returns.
 
@@ -130,6 +130,7 @@ def receive_upload(
         with transaction() as session:
             result = register_content(
                 session,
+                inst,
                 clock.now(),
                 upload.content_id,
                 upload.account_id,
@@ -149,7 +150,7 @@ def receive_upload(
                     kept = item.id
             if video and result.created and upload.file is not None:
                 # Kept only until the video.hash job has hashed it (services.matching).
-                held = settings.data_dir / "held-videos" / item.id
+                held = inst.settings.data_dir / "held-videos" / item.id
                 held.parent.mkdir(parents=True, exist_ok=True)
                 held.write_bytes(upload.file)
                 hold_video(session, item, held, clock.now())
@@ -164,6 +165,6 @@ def receive_upload(
         if held is not None:  # bad input leaves nothing behind
             held.unlink(missing_ok=True)
         if kept is not None:
-            thumbnails.discard(settings, kept)
+            thumbnails.discard(inst.settings, kept)
         raise
     return verdict

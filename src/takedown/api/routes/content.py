@@ -94,7 +94,9 @@ async def post_content(
     )
     # Hashing and the database block: on the event loop, one registration held up every
     # other request of the process (issue 15).
-    answer = await run_in_threadpool(receive_upload, rt.transaction, rt.clock, rt.settings, upload)
+    answer = await run_in_threadpool(
+        receive_upload, rt.transaction, rt.clock, rt.installation, upload
+    )
     rt.metrics.content.labels(verdict=answer.verdict).inc()
     return {
         "content_id": answer.content_id,

@@ -56,8 +56,7 @@ def post_hash_report(
     receipt = take_hash_report(
         rt.transaction,
         rt.clock,
-        rt.settings,
-        rt.deadlines,
+        rt.installation,
         report_budgets(request),
         entries,
         data,

@@ -43,8 +43,7 @@ def post_report(body: ReportIn, request: Request, rt: Runtime = Depends(runtime)
     receipt = take_report(
         rt.transaction,
         rt.clock,
-        rt.settings,
-        rt.deadlines,
+        rt.installation,
         report_budgets(request),
         data,
         client_address(request),

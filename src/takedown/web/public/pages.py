@@ -242,8 +242,7 @@ async def report_submit(request: Request, rt: Runtime = Depends(runtime)) -> Res
         receipt = take_report(
             rt.transaction,
             rt.clock,
-            rt.settings,
-            rt.deadlines,
+            rt.installation,
             report_budgets(request),
             data,
             client,
