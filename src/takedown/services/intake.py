@@ -97,28 +97,18 @@ def take_report(
     budgets: ReportBudgets,
     data: ReportInput,
     client: str,
+    hashes: list[HashEntry] | None = None,
 ) -> Receipt:
-    """Admit and file one report from `client` (its address); committed before it returns."""
+    """Admit and file one report from `client` (its address); committed before it returns.
+
+    With `hashes` it is a report made of hashes only (services.hash_reports): the hashes find
+    the stored items it is about.
+    """
     secret = inst.settings.secret_key
     data = admit_report(budgets, secret, data, client)
     reporter = reporter_key(secret, data, client)
     with transaction() as session:
-        return _receipt(file_report(session, inst, clock.now(), data, reporter))
-
-
-def take_hash_report(
-    transaction: Transaction,
-    clock: Clock,
-    inst: Installation,
-    budgets: ReportBudgets,
-    hashes: list[HashEntry],
-    data: ReportInput,
-    client: str,
-) -> Receipt:
-    """Admit and file a report made of hashes only (services.hash_reports)."""
-    secret = inst.settings.secret_key
-    data = admit_report(budgets, secret, data, client)
-    reporter = reporter_key(secret, data, client)
-    with transaction() as session:
+        if hashes is None:
+            return _receipt(file_report(session, inst, clock.now(), data, reporter))
         receipt, matched = file_hash_report(session, inst, clock.now(), hashes, data, reporter)
         return _receipt(receipt, [item.content_id for item in matched])

@@ -16,7 +16,7 @@ from takedown.api.routes.reports import receipt_out
 from takedown.api.schemas import ReporterFields, ReportOut
 from takedown.runtime import Runtime
 from takedown.services.banks import parse_json_hashes
-from takedown.services.intake import take_hash_report
+from takedown.services.intake import take_report
 from takedown.services.reports import ReportInput
 
 router = APIRouter(tags=["public"])
@@ -53,14 +53,14 @@ def post_hash_report(
         contact_email=body.contact_email,
         reporter_account_id=body.reporter_account_id,
     )
-    receipt = take_hash_report(
+    receipt = take_report(
         rt.transaction,
         rt.clock,
         rt.installation,
         report_budgets(request),
-        entries,
         data,
         client_address(request),
+        hashes=entries,
     )
     rt.metrics.reports.labels(category=data.category.value, priority=receipt.priority).inc()
     return {
