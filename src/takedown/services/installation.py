@@ -7,9 +7,12 @@ several installations live in one test process.
 
 `installation_of(session)` is the compatibility path for entry points whose signature is fixed
 by the worker (job handlers take a session, a payload and a time) and for rules reached deep
-inside a unit of work (the DSA statement queued by `case_log.record`, a thumbnail kept, a
-strike counted): Runtime.build attaches the one object to its sessions. The lead's job registry
-is to hand the installation to job handlers in their context, retiring this path.
+inside a unit of work, which the request paths do not yet hand it to: the DSA statement queued
+by `case_log.record`, thumbnails forgotten by a restriction or a link, a strike counted and the
+copies gathered by a decision (services.enforcement), evidence read or preserved from a text,
+the reveal cap, a bank's quality floor. Runtime.build attaches the one object to its sessions.
+The lead's job registry is to hand the installation to job handlers in their context, retiring
+this path for them.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ def receive_upload(
             )
             item = result.item
             if upload.file is not None and hashed is not None:
-                capture_upload(session, item, upload.file, hashed.media_type, clock.now())
+                capture_upload(session, inst, item, upload.file, hashed.media_type, clock.now())
                 small = hashed.thumbnail
                 if small is not None and result.created and thumbnails.keep(session, item, small):
                     kept = item.id
