@@ -10,9 +10,12 @@ from limits.storage import Storage, storage_from_string
 from takedown.api.errors import ApiError
 from takedown.api.proxies import TrustedProxies
 from takedown.runtime import Runtime
+from takedown.services import intake
 from takedown.services.access import Principal, Role, principal_for_key
-from takedown.services.intake import ReportBudgets
+from takedown.services.banks import HashEntry
+from takedown.services.intake import Receipt, ReportBudgets
 from takedown.services.rate_limits import RateLimit
+from takedown.services.reports import ReportInput
 
 
 def runtime(request: Request) -> Runtime:
@@ -98,3 +101,18 @@ def report_budgets(request: Request) -> ReportBudgets:
     """The app's report budgets, read per request so a test may swap one limit."""
     state = request.app.state
     return ReportBudgets(state.public_limit, state.child_safety_limit, state.reporter_limit)
+
+
+def take_report(
+    request: Request, data: ReportInput, hashes: list[HashEntry] | None = None
+) -> Receipt:
+    """A report through services.intake with this request's runtime, budgets and client
+    address, counted in the metrics: what every door that takes reports calls."""
+    rt = runtime(request)
+    budgets = report_budgets(request)
+    client = client_address(request)
+    receipt = intake.take_report(
+        rt.transaction, rt.clock, rt.installation, budgets, data, client, hashes
+    )
+    rt.metrics.reports.labels(category=data.category.value, priority=receipt.priority).inc()
+    return receipt

@@ -11,12 +11,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from takedown.api.deps import client_address, report_budgets, runtime
+from takedown.api.deps import runtime, take_report
 from takedown.api.routes.reports import receipt_out
 from takedown.api.schemas import ReporterFields, ReportOut
 from takedown.runtime import Runtime
 from takedown.services.banks import parse_json_hashes
-from takedown.services.intake import take_report
 from takedown.services.reports import ReportInput
 
 router = APIRouter(tags=["public"])
@@ -53,16 +52,7 @@ def post_hash_report(
         contact_email=body.contact_email,
         reporter_account_id=body.reporter_account_id,
     )
-    receipt = take_report(
-        rt.transaction,
-        rt.clock,
-        rt.installation,
-        report_budgets(request),
-        data,
-        client_address(request),
-        hashes=entries,
-    )
-    rt.metrics.reports.labels(category=data.category.value, priority=receipt.priority).inc()
+    receipt = take_report(request, data, hashes=entries)
     return {
         **receipt_out(request, rt, receipt),
         "matched_content_ids": receipt.matched_content_ids,

@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from takedown.api.deps import client_address, report_budgets, runtime
+from takedown.api.deps import runtime, take_report
 from takedown.api.intake import forwarding_platform
 from takedown.api.schemas import ReportIn, ReportOut, StatusOut
 from takedown.clock import rfc3339
 from takedown.runtime import Runtime
-from takedown.services.intake import Receipt, take_report
+from takedown.services.intake import Receipt
 from takedown.services.reports import ReportInput
 from takedown.services.status import status_for_token
 
@@ -40,16 +40,7 @@ def receipt_out(request: Request, rt: Runtime, receipt: Receipt) -> dict[str, An
 def post_report(body: ReportIn, request: Request, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
     platform = forwarding_platform(request, rt)
     data = ReportInput(**body.model_dump(), forwarded_by=platform.name if platform else None)
-    receipt = take_report(
-        rt.transaction,
-        rt.clock,
-        rt.installation,
-        report_budgets(request),
-        data,
-        client_address(request),
-    )
-    rt.metrics.reports.labels(category=data.category.value, priority=receipt.priority).inc()
-    return receipt_out(request, rt, receipt)
+    return receipt_out(request, rt, take_report(request, data))
 
 
 @router.get("/v1/status/{status_token}", response_model=StatusOut)

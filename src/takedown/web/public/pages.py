@@ -16,14 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from takedown.api.deps import client_address, public_rate_limit, report_budgets, runtime
+from takedown.api.deps import client_address, public_rate_limit, runtime, take_report
 from takedown.api.schemas import ReportIn
 from takedown.domain.take_it_down import REQUEST_CATEGORIES, REQUEST_ROLES
 from takedown.domain.vocabulary import Category
 from takedown.runtime import Runtime
 from takedown.services import thumbnails
 from takedown.services.errors import RateLimited, ServiceError
-from takedown.services.intake import take_report
 from takedown.services.reports import ReportInput, find_item, report_for_token
 from takedown.services.status import ReportedThing, StatusView, describe, status_for_token
 from takedown.web.public import appeals, choices, form_token
@@ -239,17 +238,9 @@ async def report_submit(request: Request, rt: Runtime = Depends(runtime)) -> Res
         context = _form_context(request, rt, values, errors)
         return _page(request, rt, "public/report.html", context, status=422, embeddable=True)
     try:
-        receipt = take_report(
-            rt.transaction,
-            rt.clock,
-            rt.installation,
-            report_budgets(request),
-            data,
-            client,
-        )
+        receipt = take_report(request, data)
     except RateLimited as exc:
         return _limited_form(request, rt, values, exc.retry_after)
-    rt.metrics.reports.labels(category=data.category.value, priority=receipt.priority).inc()
     # Post/redirect/get: reloading the confirmation must not file the report twice.
     return RedirectResponse(f"/report/received/{receipt.status_token}", status_code=303)
 
