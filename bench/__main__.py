@@ -136,8 +136,9 @@ def header(opts: Options) -> list[str]:
         " brute force for every query.",
         '- Hashing: "ours" also computes the eight dihedral PDQ variants that let a mirrored'
         " or rotated upload match, from the same blur kernels applied to the pixels as turned"
-        " (signals/pdq_kernel.py). Large JPEGs are decoded at reduced size and given the"
-        " full-size blur.",
+        " (signals/pdq_kernel.py); the stored hash is pdqhash's bit for bit (the kernels'"
+        " where they are sure of it, pdqhash's where not). Large JPEGs are decoded at reduced"
+        " size and given the full-size blur. Ratios are CPU time, contenders interleaved.",
         "- HTTP: the load generator shares the machine with the server; ratios, not req/s,"
         " are the claim.",
         "",

@@ -46,6 +46,13 @@ class Settings:
     run_worker: bool = True
     worker_poll_seconds: float = 0.2
     sweep_interval_seconds: float = 5.0
+    # Jobs run at once per queue by a worker (in-process or `takedown worker`).
+    worker_concurrency: int = 2
+    # `redis://…` or `amqp://…`: jobs go from the outbox to this broker and `takedown worker`
+    # processes run them; empty, the in-process worker runs them (API.md, "Scale-out").
+    broker_url: str = field(default="", repr=False)
+    # Keeps installations (or test runs) sharing one broker apart: Redis keys, RabbitMQ queues.
+    broker_namespace: str = "takedown"
     webhook_timeout_seconds: float = 10.0
     webhook_retry_hours: float = 72.0
     pdq_threshold: int = 31
@@ -119,6 +126,9 @@ class Settings:
             run_worker=_env("RUN_WORKER", "1") not in ("0", "false", "no"),
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             sweep_interval_seconds=float(_env("SWEEP_INTERVAL_SECONDS", "5")),
+            worker_concurrency=int(_env("WORKER_CONCURRENCY", "2")),
+            broker_url=_env("BROKER_URL", ""),
+            broker_namespace=_env("BROKER_NAMESPACE", "takedown"),
             webhook_timeout_seconds=float(_env("WEBHOOK_TIMEOUT_SECONDS", "10")),
             webhook_retry_hours=float(_env("WEBHOOK_RETRY_HOURS", "72")),
             pdq_threshold=int(_env("PDQ_THRESHOLD", "31")),

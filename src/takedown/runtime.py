@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,18 +19,41 @@ from takedown.config import Settings
 from takedown.domain.deadlines import DeadlinePolicy
 from takedown.exchanges import fetch as exchange_fetch
 from takedown.exchanges import opinions as exchange_opinions
-from takedown.outbox.enforcement import register_enforcement
-from takedown.outbox.notifications import register_notifications
-from takedown.outbox.transparency import register_dsa_submission
-from takedown.outbox.worker import RetryPolicy, Worker
-from takedown.services import installation, matching
-from takedown.services.banks import BANK_SCAN
-from takedown.services.case_log import WEBHOOK_DELIVERY
+from takedown.jobs import Job, Sweep, declared_in, sweeps_in
+from takedown.outbox.worker import Worker
+from takedown.services import (
+    dsa_submission,
+    escalation,
+    evidence,
+    filing,
+    installation,
+    matching,
+    notifications,
+    review,
+    webhooks,
+)
 from takedown.services.installation import Installation
 from takedown.services.match_index import Matcher
 from takedown.services.metrics import Metrics
-from takedown.services.review import release_idle_claims
 from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
+
+
+def declared_jobs() -> dict[str, Job]:
+    """Every job this installation runs, from the modules that declare them."""
+    return declared_in(
+        evidence,
+        filing,
+        dsa_submission,
+        matching,
+        notifications,
+        webhooks,
+        exchange_fetch,
+        exchange_opinions,
+    )
+
+
+def declared_sweeps() -> list[Sweep]:
+    return sweeps_in(escalation, review, exchange_fetch)
 
 
 @dataclass
@@ -69,30 +91,15 @@ class Runtime:
         installation.attach(sessions, inst)  # the path job handlers still take (installation)
         clock = clock or SystemClock()
         metrics = Metrics()
-        worker = Worker(sessions=sessions, clock=clock, on_job=metrics.job_finished)
+        worker = Worker(
+            sessions=sessions,
+            clock=clock,
+            settings=settings,
+            jobs=declared_jobs(),
+            sweeps=declared_sweeps(),
+            on_job=metrics.job_finished,
+        )
         worker.http.timeout = settings.webhook_timeout_seconds
-        worker.retry[WEBHOOK_DELIVERY] = RetryPolicy(
-            give_up_after=timedelta(hours=settings.webhook_retry_hours)
-        )
-        register_enforcement(worker, sessions, settings)
-        register_notifications(worker, settings)
-        register_dsa_submission(worker, settings)
-        worker.register(BANK_SCAN, matching.scan_new_bank_hashes)
-        worker.register(matching.VIDEO_HASH, matching.hash_held_video)
-        claim_idle = timedelta(minutes=settings.claim_idle_minutes)
-        worker.periodic.append(lambda session, now: release_idle_claims(session, now, claim_idle))
-        fetch_every = timedelta(seconds=settings.exchange_fetch_seconds)
-        worker.register(
-            exchange_fetch.EXCHANGE_FETCH,
-            exchange_fetch.fetch_handler(sessions, settings, clock),
-            RetryPolicy(give_up_after=timedelta(0)),
-        )
-        worker.register(
-            exchange_opinions.EXCHANGE_OPINION, exchange_opinions.opinion_handler(settings)
-        )
-        worker.periodic.append(
-            lambda session, now: exchange_fetch.schedule_fetches(session, now, fetch_every)
-        )
         with transaction(sessions) as session:
             inst.matcher.refresh(session)
         return cls(settings, engine, sessions, clock, worker, metrics, inst)
@@ -106,6 +113,9 @@ class Runtime:
         self.worker.wake()
 
     def start_worker(self) -> None:
+        if self.settings.broker_url:
+            # Jobs go to the broker; `takedown worker` processes relay and run them.
+            return
         if self._thread is None:
             if self.engine.dialect.name == "sqlite":
                 # An embedded database has one process: leases left by a killed run are stale.
@@ -113,7 +123,9 @@ class Runtime:
             else:
                 self.worker.release_orphaned_leases()
             self._thread = self.worker.start_thread(
-                self.settings.worker_poll_seconds, self.settings.sweep_interval_seconds
+                self.settings.worker_poll_seconds,
+                self.settings.sweep_interval_seconds,
+                self.settings.worker_concurrency,
             )
 
     def close(self) -> None:
@@ -121,4 +133,5 @@ class Runtime:
         if self._thread is not None:
             self._thread.join(timeout=15)
             self._thread = None
+        self.worker.http.close()
         self.engine.dispose()

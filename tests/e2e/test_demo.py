@@ -46,6 +46,16 @@ def accepted_on_the_legal_page(base: str, folder: Path, case_id: str, lines: lis
     """Confirm the case as the demo's admin; its CyberTipline filing, sent to the demo's
     sandbox, must read `accepted` on the legal page."""
     admin_key = json.loads((folder / "takedown-data" / "demo.json").read_text())["admin_key"]
+    auth = {"Authorization": f"Bearer {admin_key}"}
+    # The media is preserved by its own job, beside the webhook's: a reviewer decides once it
+    # can be seen (deciding on unseen media is refused, `media_unseen`).
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        kept = httpx.get(f"{base}/v1/cases/{case_id}", headers=auth).json()["evidence"]
+        if kept and all(e["status"] == "stored" for e in kept):
+            break
+        time.sleep(0.1)  # waiting for another process's evidence job
+    assert kept and all(e["status"] == "stored" for e in kept), kept
     decided = httpx.post(
         f"{base}/v1/cases/{case_id}/decision",
         json={"outcome": "violating", "policy": "csam", "reason": "confirmed in the demo"},

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 
 from takedown.clock import ManualClock
-from takedown.services.case_log import WEBHOOK_DELIVERY
+from takedown.services.webhooks import WEBHOOK_DELIVERY
 from takedown.store.models import CaseEvent, OutboxJob, Report
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver

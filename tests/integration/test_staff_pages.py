@@ -347,3 +347,6 @@ def test_staff_pages_carry_a_strict_content_security_policy(api: Api, staff: Non
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-frame-options"] == "DENY"
+    # The API's answers are not pages: the headers are the staff workspace's alone.
+    public = api.client.get("/v1/status/no-such-token")
+    assert "content-security-policy" not in public.headers

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from takedown.clock import ManualClock
 from takedown.outbox.signing import sign, verify
-from takedown.services.case_log import WEBHOOK_DELIVERY
+from takedown.services.webhooks import WEBHOOK_DELIVERY
 from takedown.store.models import OutboxJob
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver

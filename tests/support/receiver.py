@@ -36,6 +36,11 @@ class WebhookReceiver:
     deliveries: list[Delivery] = field(default_factory=list)
     refused: int = 0
     port: int = 0
+    # A slow endpoint: each request waits this long (or until `release` is set) before it is
+    # answered; `started` counts requests that arrived, answered or not.
+    hold_seconds: float = 0.0
+    release: threading.Event = field(default_factory=threading.Event)
+    started: int = 0
 
     def __post_init__(self) -> None:
         receiver = self
@@ -45,6 +50,11 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                with receiver._arrived:
+                    receiver.started += 1
+                    receiver._arrived.notify_all()
+                if receiver.hold_seconds > 0:
+                    receiver.release.wait(receiver.hold_seconds)
                 with receiver._arrived:
                     if receiver.refused < receiver.fail_first:
                         receiver.refused += 1
@@ -77,9 +87,21 @@ class WebhookReceiver:
                 self._arrived.wait(left)
             return list(self.deliveries)
 
+    def wait_started(self, count: int, timeout: float) -> int:
+        """Block until `count` requests arrived, answered or still held."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while self.started < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._arrived.wait(left)
+            return self.started
+
     def of_type(self, type_: str) -> list[dict[str, Any]]:
         return [d.json for d in self.deliveries if d.json["type"] == type_]
 
     def close(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
 from limits.storage import Storage, storage_from_string
@@ -11,14 +11,16 @@ from takedown.api.errors import ApiError
 from takedown.api.proxies import TrustedProxies
 from takedown.runtime import Runtime
 from takedown.services import intake
-from takedown.services.access import Principal, Role, principal_for_key
+from takedown.services.access import Principal, Role, principal_for_key_now
 from takedown.services.banks import HashEntry
 from takedown.services.intake import Receipt, ReportBudgets
 from takedown.services.rate_limits import RateLimit
 from takedown.services.reports import ReportInput
 
 
-def runtime(request: Request) -> Runtime:
+# `async def`: FastAPI runs a plain `def` dependency on the threadpool, a thread hand-off per
+# request for an attribute read (issue 15).
+async def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
@@ -36,23 +38,28 @@ def principal(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "invalid_api_key", "use the form Authorization: Bearer <api key>")
-    with rt.transaction() as session:
-        found = principal_for_key(session, key.strip())
+    found = principal_for_key_now(rt.engine, key.strip())
     if found is None:
         raise ApiError(401, "invalid_api_key", "this API key is not valid or was revoked")
     return found
 
 
-def require(*roles: Role) -> Callable[[Principal], Principal]:
+def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the caller's principal, refused 403 unless it has one of `roles`.
+    `async def` since the check is no I/O (the key lookup, `principal`, is a thread's work)."""
     allowed = frozenset(roles)
 
-    def check(who: Principal = Depends(principal)) -> Principal:
-        if who.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise ApiError(403, "forbidden", f"this needs one of the roles: {names}")
-        return who
+    async def check(who: Principal = Depends(principal)) -> Principal:
+        return ensure_role(who, allowed)
 
     return check
+
+
+def ensure_role(who: Principal, allowed: frozenset[Role]) -> Principal:
+    if who.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise ApiError(403, "forbidden", f"this needs one of the roles: {names}")
+    return who
 
 
 STAFF = (Role.REVIEWER, Role.LEAD, Role.ADMIN, Role.LEGAL)
@@ -108,7 +115,7 @@ def take_report(
 ) -> Receipt:
     """A report through services.intake with this request's runtime, budgets and client
     address, counted in the metrics: what every door that takes reports calls."""
-    rt = runtime(request)
+    rt: Runtime = request.app.state.runtime
     budgets = report_budgets(request)
     client = client_address(request)
     receipt = intake.take_report(

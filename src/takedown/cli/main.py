@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -85,15 +87,45 @@ def serve(
 def worker_command(
     database_url: str | None = DatabaseUrl,
     data_dir: Path | None = DataDir,
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        min=1,
+        max=64,
+        help="Jobs run at once per queue (TAKEDOWN_WORKER_CONCURRENCY, default 2).",
+    ),
 ) -> None:
-    """Run a worker alone, taking outbox jobs from the shared database."""
+    """Run a worker alone, taking outbox jobs from the shared database, or from the broker
+    when TAKEDOWN_BROKER_URL is set."""
     from takedown.runtime import Runtime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
+    settings = settings_from(database_url, data_dir)
+    if concurrency is not None:
+        settings = replace(settings, worker_concurrency=concurrency)
+    rt = Runtime.build(settings, SystemClock())
     rt.worker.release_orphaned_leases()
+    signal.signal(signal.SIGTERM, lambda *_: rt.worker.stop())
+    s = rt.settings
     try:
-        rt.worker.run_forever(rt.settings.worker_poll_seconds, rt.settings.sweep_interval_seconds)
+        if s.broker_url:
+            from takedown.outbox.broker import BrokerUrlInvalid, run_worker
+
+            try:
+                run_worker(
+                    rt.worker,
+                    s.broker_url,
+                    s.broker_namespace,
+                    s.worker_concurrency,
+                    s.worker_poll_seconds,
+                    s.sweep_interval_seconds,
+                )
+            except BrokerUrlInvalid as exc:
+                fail(str(exc))
+        else:
+            rt.worker.run_forever(
+                s.worker_poll_seconds, s.sweep_interval_seconds, s.worker_concurrency
+            )
     except KeyboardInterrupt:
         pass
     finally:

@@ -24,7 +24,7 @@ from takedown.clock import Clock
 from takedown.config import Settings
 from takedown.exchanges import clients
 from takedown.exchanges.records import UpstreamHash, hashes_of, record_key
-from takedown.outbox.queue import enqueue
+from takedown.jobs import EXCHANGES, Job, JobContext, RetryPolicy, Sweep
 from takedown.services import banks
 from takedown.services.errors import NotFound
 from takedown.store.banks import Bank, BankHash, HmaExchange, HmaExchangeApi
@@ -252,9 +252,8 @@ def schedule_fetches(session: Session, now: datetime, every: timedelta) -> int:
         if last is not None and now - last < every:
             continue
         slot = int(now.timestamp() // max(every.total_seconds(), 1))
-        enqueue(
+        EXCHANGE_FETCH_JOB.enqueue(
             session,
-            EXCHANGE_FETCH,
             {"exchange": exchange.name},
             now,
             dedupe_key=f"{EXCHANGE_FETCH}:{exchange.name}:{slot}",
@@ -263,14 +262,22 @@ def schedule_fetches(session: Session, now: datetime, every: timedelta) -> int:
     return queued
 
 
-def fetch_handler(sessions: sessionmaker[Session], settings: Settings, clock: Clock) -> Any:
-    """The outbox handler for `exchange.fetch`. A failed fetch is recorded in the exchange's
-    health and retried at the next period, not by the outbox (its checkpoint is the retry)."""
+def _run_fetch(ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
+    name = str(payload["exchange"])
+    if session.get(HmaExchange, name) is None:
+        return  # deleted since it was queued
+    fetch_exchange(ctx.sessions, name, ctx.settings, ctx.clock)
 
-    def handle(session: Session, payload: dict[str, Any], now: datetime) -> None:
-        name = str(payload["exchange"])
-        if session.get(HmaExchange, name) is None:
-            return  # deleted since it was queued
-        fetch_exchange(sessions, name, settings, clock)
 
-    return handle
+# A failed fetch is recorded in the exchange's health and tried again at the next period, not
+# by the outbox: its checkpoint is the retry.
+EXCHANGE_FETCH_JOB = Job(
+    EXCHANGE_FETCH, _run_fetch, queue=EXCHANGES, retry=RetryPolicy(give_up_after=timedelta(0))
+)
+
+
+def _schedule(ctx: JobContext, session: Session, now: datetime) -> int:
+    return schedule_fetches(session, now, timedelta(seconds=ctx.settings.exchange_fetch_seconds))
+
+
+FETCH_SCHEDULE_SWEEP = Sweep("exchanges.schedule", _schedule)

@@ -22,7 +22,7 @@ from threatexchange.exchanges.impl.fb_threatexchange_api import FBThreatExchange
 from takedown.config import Settings
 from takedown.domain.vocabulary import EventType
 from takedown.exchanges import clients
-from takedown.outbox.queue import enqueue
+from takedown.jobs import EXCHANGES, Job, JobContext
 from takedown.store.banks import HmaExchange, HmaExchangeApi
 from takedown.store.exchanges import ExchangeEntry
 from takedown.store.models import CaseEvent
@@ -57,9 +57,8 @@ def record_verdict(
     """Queue the opinion on each exchange record behind the case's matches; returns how many."""
     queued = 0
     for entry in matched_entries(session, case_id):
-        enqueue(
+        EXCHANGE_OPINION_JOB.enqueue(
             session,
-            EXCHANGE_OPINION,
             {
                 "exchange": entry.exchange,
                 "entry_id": entry.id,
@@ -119,17 +118,16 @@ def send_opinion(
         raise NotImplementedError(f"exchange API {api_name!r} takes no opinions")
 
 
-def opinion_handler(settings: Settings) -> Any:
-    """The outbox handler for `exchange.opinion`; a failed call is retried by the outbox."""
+def _run_opinion(ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
+    """A failed call raises, and the outbox retries it."""
+    entry = session.get(ExchangeEntry, int(payload["entry_id"]))
+    exchange = session.get(HmaExchange, str(payload["exchange"]))
+    if entry is None or exchange is None:
+        return  # the exchange was deleted: nobody to tell
+    creds_row = session.get(HmaExchangeApi, exchange.api)
+    credentials = creds_row.credentials if creds_row is not None else None
+    api = clients.build(exchange.api, dict(exchange.config), credentials, ctx.settings)
+    send_opinion(exchange.api, api, entry, bool(payload["confirmed"]), ctx.settings, credentials)
 
-    def handle(session: Session, payload: dict[str, Any], now: datetime) -> None:
-        entry = session.get(ExchangeEntry, int(payload["entry_id"]))
-        exchange = session.get(HmaExchange, str(payload["exchange"]))
-        if entry is None or exchange is None:
-            return  # the exchange was deleted: nobody to tell
-        creds_row = session.get(HmaExchangeApi, exchange.api)
-        credentials = creds_row.credentials if creds_row is not None else None
-        api = clients.build(exchange.api, dict(exchange.config), credentials, settings)
-        send_opinion(exchange.api, api, entry, bool(payload["confirmed"]), settings, credentials)
 
-    return handle
+EXCHANGE_OPINION_JOB = Job(EXCHANGE_OPINION, _run_opinion, queue=EXCHANGES)

@@ -1,8 +1,16 @@
 """The worker: takes due outbox jobs, runs their handlers, retries failures with back-off.
 
-Several workers may run against one PostgreSQL database: a job is leased (`locked_until`) in a
-short transaction, with `FOR UPDATE SKIP LOCKED` there, before its handler runs. A worker killed
-mid-job leaves a lease that expires, and the job runs again: handlers are idempotent.
+Jobs are declared beside their services (takedown.jobs); the worker is given them. Each queue
+has its own slots, so a job waits only behind its own kind: a webhook endpoint that takes 10 s
+to answer holds the webhook slots, never the video hashing's. Jobs sharing a lane (one endpoint)
+hold at most their job's `lane_limit` slots, so one slow endpoint does not hold all of them.
+
+Taking a job is two steps, so the same code serves the in-process threads and a broker's
+workers (outbox.broker): a dispatcher *leases* due jobs (`locked_until`, in a short transaction,
+`FOR UPDATE SKIP LOCKED` on PostgreSQL), then a runner *claims* one (an atomic UPDATE that only
+one runner can win) and runs its handler in one transaction with the job's state change. A
+worker killed mid-job leaves a claim that a live worker on the same host frees (the holder's
+pid is dead) or that expires; the job runs again, and handlers are idempotent.
 """
 
 from __future__ import annotations
@@ -13,30 +21,34 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from takedown.clock import Clock
-from takedown.outbox.deliveries import deliver_webhook
-from takedown.services.case_log import WEBHOOK_DELIVERY
-from takedown.services.escalation import sweep
+from takedown.config import Settings
+from takedown.jobs import QUEUES, Job, JobContext, NotYet, RetryPolicy, Sweep
 from takedown.store.database import transaction
 from takedown.store.models import OutboxJob
 
 log = logging.getLogger("takedown.worker")
 
-Handler = Callable[[Session, dict[str, Any], datetime], None]
-# Work that runs on every sweep rather than per job: deadlines, idle claims, retention.
-PeriodicTask = Callable[[Session, datetime], object]
-
-# Longer than any handler may take (webhook timeout 10 s); a dead worker's jobs wait this long.
+# Longer than any handler may take (webhook timeout 10 s); a dead worker's jobs wait this long
+# when no live worker on its host can tell that it died.
 LEASE = timedelta(seconds=60)
+# A job handed to a broker and not claimed in this long is handed over again (a message lost
+# with a broker that kept nothing, say); a duplicate finds the job claimed or done.
+DISPATCH_LEASE = timedelta(minutes=5)
+QUEUED = "queued:"
+# One sweeper at a time across every process of a PostgreSQL database.
+_SWEEP_LOCK = 0x7A6B_0001
 
 
 def _alive(pid_text: str) -> bool:
@@ -56,65 +68,50 @@ def _alive(pid_text: str) -> bool:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential back-off from `first` doubling up to `cap`, for at least `give_up_after`."""
-
-    first: timedelta = timedelta(seconds=1)
-    cap: timedelta = timedelta(hours=1)
-    give_up_after: timedelta = timedelta(hours=72)
-
-    def next_attempt(self, attempts: int, created_at: datetime, now: datetime) -> datetime | None:
-        """When to try again after `attempts` failures, or None once the window has passed."""
-        if now - created_at >= self.give_up_after:
-            return None
-        # The exponent is bounded so that days of retries never overflow a timedelta.
-        delay = min(self.first * (2 ** min(max(0, attempts - 1), 32)), self.cap)
-        return now + delay
+class Leased:
+    id: int
+    queue: str
 
 
 @dataclass
 class Worker:
     sessions: sessionmaker[Session]
     clock: Clock
-    retry: dict[str, RetryPolicy] = field(default_factory=dict)
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    settings: Settings
+    jobs: Mapping[str, Job] = field(default_factory=dict)
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
     batch: int = 50
     on_job: Callable[[str, str], None] | None = None
-    periodic: list[PeriodicTask] = field(default_factory=list)
+    sweeps: list[Sweep] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.handlers.setdefault(
-            WEBHOOK_DELIVERY, lambda s, p, now: deliver_webhook(s, p, now, self.http)
-        )
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._running: dict[str, int] = defaultdict(int)
+        self._running_lock = threading.Lock()
+        self._background = False
 
-    def register(self, kind: str, handler: Handler, retry: RetryPolicy | None = None) -> None:
-        self.handlers[kind] = handler
-        if retry is not None:
-            self.retry[kind] = retry
+    @property
+    def context(self) -> JobContext:
+        # Built on each use: tests and replays swap `http` and `settings` on a live worker.
+        return JobContext(self.sessions, self.settings, self.clock, self.http)
 
-    # -- one cycle -------------------------------------------------------------------------
+    # -- one cycle, in the caller's thread (tests, replays, `drain`) ------------------------
 
     def run_once(self, sweep_deadlines: bool = True) -> int:
-        """Sweep deadlines and run every job due now; returns how many jobs ran."""
+        """Sweep deadlines and run every job due now, one at a time; returns how many ran."""
         if sweep_deadlines:
-            for task in [sweep, *self.periodic]:
-                # Each in its own transaction: one failing task does not undo the others.
-                try:
-                    with transaction(self.sessions) as session:
-                        task(session, self.clock.now())
-                except Exception:
-                    log.exception("periodic task %s failed; continuing", task)
+            self.sweep()
         ran = 0
         while True:
-            ids = self._lease(self.clock.now())
-            if not ids:
+            leased = self._lease(self.clock.now())
+            if not leased:
                 return ran
-            for job_id in ids:
-                self._run(job_id)
+            for job in leased:
+                self.run_job(job.id)
                 ran += 1
 
     def drain(self, max_cycles: int = 100) -> int:
@@ -127,38 +124,129 @@ class Worker:
                 break
         return total
 
-    def _lease(self, now: datetime) -> list[int]:
-        with transaction(self.sessions) as session:
-            query = (
-                select(OutboxJob)
-                .where(
-                    OutboxJob.status == "pending",
-                    OutboxJob.next_attempt_at <= now,
-                    or_(OutboxJob.locked_until.is_(None), OutboxJob.locked_until <= now),
-                )
-                .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
-                .limit(self.batch)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            jobs = list(session.scalars(query))
-            for job in jobs:
-                job.locked_until = now + LEASE
-                job.locked_by = self.worker_id
-            return [job.id for job in jobs]
+    def sweep(self) -> None:
+        """The periodic tasks, each in its own transaction: one failing does not undo the
+        others. On PostgreSQL one process sweeps at a time; the others skip the pass."""
+        for task in self.sweeps:
+            try:
+                with transaction(self.sessions) as session:
+                    if not _sweep_lock(session):
+                        return
+                    task.task(self.context, session, self.clock.now())
+            except Exception:
+                log.exception("sweep %s failed; continuing", task.name)
 
-    def _run(self, job_id: int) -> None:
+    # -- leasing -------------------------------------------------------------------------
+
+    def _lease(
+        self,
+        now: datetime,
+        room: Mapping[str, int] | None = None,
+        holder: str | None = None,
+        hand_on: Callable[[list[Leased]], None] | None = None,
+    ) -> list[Leased]:
+        """Lease due jobs: up to `room[queue]` of each queue named there, or up to `batch`
+        of any queue. Lanes already holding their limit of live leases are passed over.
+
+        `hand_on` (a broker's send) runs before the leases commit: a job is marked handed on
+        only once it was, and one that could not be stays due."""
+        holder = holder or self.worker_id
+        leased: list[Leased] = []
+        with transaction(self.sessions) as session:
+            held = self._lane_counts(session, now)
+            wanted: dict[str | None, int] = {None: self.batch}
+            if room is not None:
+                wanted = {queue: limit for queue, limit in room.items()}
+            for queue, limit in wanted.items():
+                if limit <= 0:
+                    continue
+                query = (
+                    select(OutboxJob)
+                    .where(
+                        OutboxJob.status == "pending",
+                        OutboxJob.next_attempt_at <= now,
+                        or_(OutboxJob.locked_until.is_(None), OutboxJob.locked_until <= now),
+                    )
+                    .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+                    # Lanes at their limit make some rows unusable: look a little further.
+                    .limit(limit * 4)
+                )
+                if queue is not None:
+                    query = query.where(OutboxJob.queue == queue)
+                if session.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                taken = 0
+                for job in session.scalars(query):
+                    if taken >= limit:
+                        break
+                    if job.lane is not None:
+                        declared = self.jobs.get(job.kind)
+                        cap = declared.lane_limit if declared is not None else 1
+                        if held[job.lane] >= cap:
+                            continue
+                        held[job.lane] += 1
+                    handed = holder.startswith(QUEUED)
+                    job.locked_until = now + (DISPATCH_LEASE if handed else LEASE)
+                    job.locked_by = holder
+                    leased.append(Leased(job.id, job.queue or _queue_of(self.jobs, job.kind)))
+                    taken += 1
+            if hand_on is not None and leased:
+                hand_on(leased)
+        return leased
+
+    @staticmethod
+    def _lane_counts(session: Session, now: datetime) -> defaultdict[str, int]:
+        rows = session.execute(
+            select(OutboxJob.lane, func.count())
+            .where(
+                OutboxJob.status == "pending",
+                OutboxJob.lane.isnot(None),
+                OutboxJob.locked_until > now,
+            )
+            .group_by(OutboxJob.lane)
+        )
+        counts: defaultdict[str, int] = defaultdict(int)
+        for lane, count in rows:
+            counts[str(lane)] = int(count)
+        return counts
+
+    # -- running one job -------------------------------------------------------------------
+
+    def claim(self, job_id: int, now: datetime) -> bool:
+        """Take the job for this runner; False when another live runner has it or it is done."""
+        with transaction(self.sessions) as session:
+            claimed = session.execute(
+                update(OutboxJob)
+                .where(
+                    OutboxJob.id == job_id,
+                    OutboxJob.status == "pending",
+                    or_(
+                        OutboxJob.locked_until.is_(None),
+                        OutboxJob.locked_until <= now,
+                        OutboxJob.locked_by == self.worker_id,
+                        OutboxJob.locked_by.startswith(QUEUED),
+                    ),
+                )
+                .values(locked_until=now + LEASE, locked_by=self.worker_id)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(claimed, "rowcount", 0))
+
+    def run_job(self, job_id: int) -> None:
+        """Claim the job and run its handler; a failure is recorded and retried, never lost."""
         now = self.clock.now()
+        if not self.claim(job_id, now):
+            return
         error: str | None = None
         try:
             with transaction(self.sessions) as session:
                 job = session.get(OutboxJob, job_id)
                 if job is None or job.status != "pending":
                     return
-                handler = self.handlers.get(job.kind)
-                if handler is None:
+                declared = self.jobs.get(job.kind)
+                if declared is None:
                     raise LookupError(f"no handler for job kind {job.kind!r}")
-                handler(session, dict(job.payload), now)
+                declared.handler(self.context, session, dict(job.payload), now)
                 job.status = "done"
                 job.attempts += 1
                 job.done_at = now
@@ -167,6 +255,11 @@ class Worker:
                 job.last_error = None
             if self.on_job:
                 self.on_job(job.kind, "done")
+            return
+        except NotYet as wait:
+            # Run one at a time (drain, tests on a fixed clock), the job is due again at once
+            # and goes after the jobs already leased: the one it waits for among them.
+            self._defer(job_id, now + wait.retry_after if self._background else now)
             return
         except Exception as exc:  # a failed side effect is retried, never lost
             error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -178,7 +271,8 @@ class Worker:
             job.last_error = error
             job.locked_until = None
             job.locked_by = None
-            policy = self.retry.get(job.kind, RetryPolicy())
+            declared = self.jobs.get(job.kind)
+            policy = declared.retry_policy(self.settings) if declared else RetryPolicy()
             retry_at = policy.next_attempt(job.attempts, job.created_at, now)
             if retry_at is None:
                 job.status = "dead"
@@ -198,10 +292,21 @@ class Worker:
         if self.on_job:
             self.on_job(kind, "failed" if status == "pending" else status)
 
+    def _defer(self, job_id: int, at: datetime) -> None:
+        with transaction(self.sessions) as session:
+            job = session.get(OutboxJob, job_id)
+            if job is not None and job.status == "pending":
+                job.next_attempt_at = at
+                job.locked_until = None
+                job.locked_by = None
+        self._wake.set()
+
+    # -- leases of dead workers ------------------------------------------------------------
+
     def release_orphaned_leases(self) -> int:
         """Free leases held by dead processes on this host (a worker killed mid-job), so their
         jobs run now rather than when the lease runs out. Other hosts' leases are left alone:
-        their holders may be alive."""
+        their holders may be alive. Jobs handed to a broker are the broker's to deliver."""
         host = socket.gethostname() + ":"
         return self._release(
             lambda holder: (
@@ -228,7 +333,7 @@ class Worker:
                     freed += 1
             return freed
 
-    # -- running in the background -----------------------------------------------------------
+    # -- running in the background ---------------------------------------------------------
 
     def wake(self) -> None:
         self._wake.set()
@@ -237,28 +342,94 @@ class Worker:
         self._stop.set()
         self._wake.set()
 
-    def run_forever(self, poll_seconds: float, sweep_seconds: float = 5.0) -> None:
-        log.info("worker started")
-        last_sweep = float("-inf")
+    def run_forever(
+        self,
+        poll_seconds: float,
+        sweep_seconds: float = 5.0,
+        concurrency: int = 2,
+        dispatch: Callable[[list[Leased]], None] | None = None,
+    ) -> None:
+        """Lease due jobs and run them on `concurrency` threads per queue, or, with
+        `dispatch`, hand them on (to a broker) and let other processes run them."""
+        log.info("worker %s started", self.worker_id)
+        self._background = True
+        sweeper = threading.Thread(
+            target=self._sweep_forever, args=(sweep_seconds,), name="takedown-sweep", daemon=True
+        )
+        sweeper.start()
+        if dispatch is None:
+            self._pools = {
+                queue: ThreadPoolExecutor(concurrency, thread_name_prefix=f"takedown-{queue}")
+                for queue in QUEUES
+            }
         while not self._stop.is_set():
             try:
-                due = time.monotonic() - last_sweep >= sweep_seconds
-                if due:
-                    last_sweep = time.monotonic()
-                self.run_once(sweep_deadlines=due)
+                now = self.clock.now()
+                if dispatch is None:
+                    room = {q: concurrency - self._busy(q) for q in QUEUES}
+                    for job in self._lease(now, room):
+                        self._start(job)
+                else:
+                    self._lease(now, holder=QUEUED + self.worker_id, hand_on=dispatch)
             except Exception:
                 log.exception("worker cycle failed; continuing")
             self._wake.wait(poll_seconds)
             self._wake.clear()
-        self.http.close()
+        for pool in self._pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        sweeper.join(timeout=15)
         log.info("worker stopped")
 
-    def start_thread(self, poll_seconds: float, sweep_seconds: float = 5.0) -> threading.Thread:
+    def _busy(self, queue: str) -> int:
+        with self._running_lock:
+            return self._running[queue]
+
+    def _start(self, job: Leased) -> None:
+        with self._running_lock:
+            self._running[job.queue] += 1
+
+        def run() -> None:
+            try:
+                self.run_job(job.id)
+            except Exception:
+                log.exception("job %s failed outside its handler", job.id)
+            finally:
+                with self._running_lock:
+                    self._running[job.queue] -= 1
+                self._wake.set()  # a slot is free: lease the next job now
+
+        self._pools[job.queue].submit(run)
+
+    def _sweep_forever(self, sweep_seconds: float) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.sweep()
+                self.release_orphaned_leases()
+            except Exception:
+                log.exception("sweep failed; continuing")
+            self._stop.wait(max(0.0, sweep_seconds - (time.monotonic() - started)))
+
+    def start_thread(
+        self, poll_seconds: float, sweep_seconds: float = 5.0, concurrency: int = 2
+    ) -> threading.Thread:
         thread = threading.Thread(
             target=self.run_forever,
-            args=(poll_seconds, sweep_seconds),
+            args=(poll_seconds, sweep_seconds, concurrency),
             name="takedown-worker",
             daemon=True,
         )
         thread.start()
         return thread
+
+
+def _queue_of(jobs: Mapping[str, Job], kind: str) -> str:
+    declared = jobs.get(kind)
+    return declared.queue if declared is not None else QUEUES[0]
+
+
+def _sweep_lock(session: Session) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # an embedded database has one process
+    got: Any = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _SWEEP_LOCK})
+    return bool(got.scalar())

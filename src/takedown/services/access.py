@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
 from takedown.services.audit_log import StaffAction, record_staff_action
@@ -71,10 +71,26 @@ def create_api_key(
     return key
 
 
+def _key_lookup(key: str) -> Select[str, str]:
+    return select(ApiKey.name, ApiKey.role).where(
+        ApiKey.key_hash == _key_hash(key), ApiKey.revoked_at.is_(None)
+    )
+
+
 def principal_for_key(session: Session, key: str) -> Principal | None:
-    row = session.scalars(
-        select(ApiKey).where(ApiKey.key_hash == _key_hash(key), ApiKey.revoked_at.is_(None))
-    ).first()
+    row = session.execute(_key_lookup(key)).first()
+    return Principal(row.name, Role(row.role)) if row else None
+
+
+def principal_for_key_now(engine: Engine, key: str) -> Principal | None:
+    """The key's principal as committed now, read in one statement outside a transaction.
+
+    Every authenticated request asks this before its own unit of work; one row read needs no
+    transaction, and BEGIN and COMMIT around it were two more round trips a request (issue 15).
+    Not cached: a revoked key is refused from the next request on.
+    """
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(_key_lookup(key)).first()
     return Principal(row.name, Role(row.role)) if row else None
 
 

@@ -21,15 +21,14 @@ from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
 from takedown.domain.banks import BankAction
-from takedown.outbox.queue import enqueue
 from takedown.services.errors import Conflict, Invalid, NotFound
 from takedown.services.installation import installation_of
+from takedown.services.matching import BANK_SCAN_JOB
 from takedown.signals import SIGNAL_TYPES, signal_type
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem
 from takedown.store.types import new_id
 
-BANK_SCAN = "bank.scan"
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 MAX_BATCH = 100_000
 MAX_ERRORS_SHOWN = 20
@@ -236,7 +235,7 @@ def add_hashes(
     session.flush()
     ids = [r.id for r in rows]
     if ids:
-        enqueue(session, BANK_SCAN, {"bank": bank.name, "hash_ids": ids}, now)
+        BANK_SCAN_JOB.enqueue(session, {"bank": bank.name, "hash_ids": ids}, now)
     return AddResult(added=len(rows), duplicates=len(entries) - len(rows), hash_ids=ids)
 
 

@@ -26,14 +26,12 @@ from takedown.clock import rfc3339
 from takedown.domain import case_projection, on_call
 from takedown.domain.case_projection import CaseFields
 from takedown.domain.vocabulary import EventType, WebhookType
-from takedown.outbox.queue import enqueue
-from takedown.services import dsa_submission, measures
+from takedown.services import dsa_submission, fresh_cases, measures
+from takedown.services.notifications import NOTIFY_EMAIL_JOB
+from takedown.services.webhooks import WEBHOOK_DELIVERY_JOB
 from takedown.store.models import Case, CaseEvent, Webhook
 from takedown.store.types import new_id
 
-WEBHOOK_DELIVERY = "webhook.deliver"
-# One email per (report, event) to a reporter who gave an address (outbox.notifications).
-NOTIFY_EMAIL = "notify.email"
 # The kinds of event the reporter's status page can show; the email says the same words
 # (services.status.update_message), so only these are worth queuing.
 REPORTER_VISIBLE = frozenset(
@@ -64,13 +62,18 @@ def record(
     # Writing the case row's head first takes its lock (a row lock on PostgreSQL, the write
     # lock on SQLite), so appends to one case take turns and two writers never fork the chain;
     # it reads the head as committed, not as loaded.
-    seq, head_hash = session.execute(
-        update(Case)
-        .where(Case.id == case.id)
-        .values(event_seq=Case.event_seq + 1)
-        .returning(Case.event_seq, Case.event_hash)
-        .execution_options(synchronize_session=False)
-    ).one()
+    if fresh_cases.opened_here(session, case):
+        # A case this transaction opened is invisible to every other writer until it
+        # commits: the head held here is the committed one, and no lock is needed to read it.
+        seq, head_hash = (case.event_seq or 0) + 1, case.event_hash or ""
+    else:
+        seq, head_hash = session.execute(
+            update(Case)
+            .where(Case.id == case.id)
+            .values(event_seq=Case.event_seq + 1)
+            .returning(Case.event_seq, Case.event_hash)
+            .execution_options(synchronize_session=False)
+        ).one()
     # The first event carries the state the case was opened with; later ones what changed.
     folded = case_projection.diff(_baseline(case), case_projection.snapshot(case))
     stored_changes = case_projection.encode({**folded, **(changes or {})})
@@ -93,6 +96,7 @@ def record(
         hash=digest,
     )
     session.add(event)
+    fresh_cases.note_event(session, case, event)
     case_projection.apply(case, stored_changes, at)
     case.event_seq = seq
     case.event_hash = digest
@@ -156,9 +160,8 @@ def _queue_update_emails(session: Session, case: Case, event: CaseEvent) -> None
     """Reporters who gave an address hear of each step as it is recorded (DESIGN rule 8)."""
     for report in case.reports:
         if report.contact_email:
-            enqueue(
+            NOTIFY_EMAIL_JOB.enqueue(
                 session,
-                NOTIFY_EMAIL,
                 {"report_id": report.id, "event_id": event.id},
                 event.at,
                 dedupe_key=f"email:{report.id}:{event.id}",
@@ -174,9 +177,8 @@ def announce(session: Session, event: CaseEvent, type: WebhookType, data: dict[s
         "data": data,
     }
     for hook in session.scalars(select(Webhook).where(Webhook.active.is_(True))):
-        enqueue(
+        WEBHOOK_DELIVERY_JOB.enqueue(
             session,
-            WEBHOOK_DELIVERY,
             {"webhook_id": hook.id, "body": body},
             event.at,
             dedupe_key=f"webhook:{hook.id}:{event.id}",

@@ -14,7 +14,7 @@ from takedown.domain.deadlines import DeadlinePolicy, tightened_deadline
 from takedown.domain.reported_preview import is_sexual
 from takedown.domain.triage import Triage, case_priority
 from takedown.domain.vocabulary import CaseState, ContentState, EventType, Priority
-from takedown.services import case_log, thumbnails
+from takedown.services import case_log, fresh_cases, thumbnails
 from takedown.services.errors import NotFound
 from takedown.store.models import Case, CaseItem, ContentItem, Report
 from takedown.store.types import new_id
@@ -36,9 +36,15 @@ def open_case(
         deadline_started_at=now,
         deadline_at=policy.deadline(triage.priority, now),
         updated_at=now,
+        # Nothing can have joined a case that is only now being created: its collections
+        # start empty here instead of being read back (services.fresh_cases).
+        reports=[],
+        links=[],
     )
     session.add(case)
-    session.flush()
+    fresh_cases.mark_opened(session, case)
+    # Not flushed here: the first event's flush inserts the row with its chain head and
+    # projection already set, one statement instead of an insert and an update.
     return case
 
 

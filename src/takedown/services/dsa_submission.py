@@ -9,7 +9,8 @@ retried with back-off by the outbox; nothing is marked submitted before the data
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from takedown.config import Settings
 from takedown.domain.statements import statement
-from takedown.outbox.queue import enqueue
+from takedown.jobs import FILINGS, Job, JobContext, RetryPolicy
 from takedown.services import transparency
 from takedown.services.installation import installation_of
 from takedown.store.models import CaseEvent
@@ -45,7 +46,7 @@ def queue_statement(session: Session, event: CaseEvent) -> bool:
     session.add(
         DsaSubmission(puid=event.id, case_id=event.case_id, status="pending", created_at=event.at)
     )
-    enqueue(session, SUBMIT, {"puid": event.id}, event.at, dedupe_key=f"{SUBMIT}:{event.id}")
+    SUBMIT_JOB.enqueue(session, {"puid": event.id}, event.at, dedupe_key=f"{SUBMIT}:{event.id}")
     return True
 
 
@@ -86,3 +87,16 @@ def submit_pending(session: Session, now: datetime, http: httpx.Client, settings
     for row in pending:
         row.status, row.submitted_at, row.last_error = "submitted", now, None
     return len(pending)
+
+
+def _run_submit(ctx: JobContext, session: Session, _payload: dict[str, Any], now: datetime) -> None:
+    submit_pending(session, now, ctx.http, ctx.settings)
+
+
+# Retried with back-off for a week while the Transparency Database refuses.
+SUBMIT_JOB = Job(
+    SUBMIT,
+    _run_submit,
+    queue=FILINGS,
+    retry=RetryPolicy(cap=timedelta(hours=1), give_up_after=timedelta(days=7)),
+)

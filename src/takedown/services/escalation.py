@@ -12,6 +12,7 @@ from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.deadlines import EscalationStage, escalation_stage
 from takedown.domain.vocabulary import CaseState, EventType
+from takedown.jobs import JobContext, Sweep
 from takedown.services import case_log
 from takedown.services.take_it_down import sweep_removal_clocks
 from takedown.store.models import Case
@@ -75,3 +76,10 @@ def _escalate(session: Session, case: Case, now: datetime, why: str, to: str) ->
         changes,
     )
     case_log.announce_escalation(session, event, case, why, rfc3339(case.deadline_at))
+
+
+def _run_sweep(_ctx: JobContext, session: Session, now: datetime) -> int:
+    return sweep(session, now)
+
+
+DEADLINE_SWEEP = Sweep("deadlines", _run_sweep)

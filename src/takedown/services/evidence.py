@@ -28,8 +28,8 @@ from takedown.clock import rfc3339
 from takedown.domain import retention
 from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import MEDIA_KINDS, ContentState, EventType
-from takedown.fetching import Fetcher, FetchRefused
-from takedown.outbox.queue import enqueue
+from takedown.fetching import Fetcher, FetchPolicy, FetchRefused
+from takedown.jobs import EVIDENCE, Job, JobContext
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import Installation, installation_of
@@ -91,8 +91,8 @@ def request_capture(session: Session, case: Case, item: ContentItem, now: dateti
         _store(session, vault, record, item, text.encode(), TEXT_TYPE, "text", None, now)
         return
     if record.status == "pending":
-        enqueue(
-            session, CAPTURE, {"evidence_id": record.id}, now, dedupe_key=f"{CAPTURE}:{record.id}"
+        CAPTURE_JOB.enqueue(
+            session, {"evidence_id": record.id}, now, dedupe_key=f"{CAPTURE}:{record.id}"
         )
 
 
@@ -317,9 +317,8 @@ def update_retention(
             )
         record.retain_until = retention.retain_until(standings, policy)
         if record.retain_until is not None:
-            enqueue(
+            PURGE_JOB.enqueue(
                 session,
-                PURGE,
                 {"evidence_id": record.id},
                 now,
                 dedupe_key=f"{PURGE}:{record.id}:{rfc3339(record.retain_until)}",
@@ -406,9 +405,8 @@ def release_legal_hold(session: Session, case: Case, actor: str, now: datetime) 
     for link in case.links:
         record = record_for_item(session, link.item_id)
         if record and record.retain_until and record.retain_until <= now:
-            enqueue(
+            PURGE_JOB.enqueue(
                 session,
-                PURGE,
                 {"evidence_id": record.id},
                 now,
                 dedupe_key=f"{PURGE}:{record.id}:release:{hold.id}",
@@ -549,3 +547,15 @@ def _log(
     data = {"action": action, "evidence_id": record.id, "content_id": record.content_id, **extra}
     for case in _cases_of(session, item_id):
         case_log.record(session, case, EventType.EVIDENCE, actor, now, data)
+
+
+def _run_capture(ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
+    capture(session, payload, now, Fetcher(ctx.http, FetchPolicy.parse(ctx.settings.fetch_allow)))
+
+
+def _run_purge(_ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
+    purge(session, payload, now)
+
+
+CAPTURE_JOB = Job(CAPTURE, _run_capture, queue=EVIDENCE)
+PURGE_JOB = Job(PURGE, _run_purge, queue=EVIDENCE)

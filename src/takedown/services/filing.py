@@ -53,7 +53,7 @@ from takedown.domain.vocabulary import (
     Policy,
     ReporterRole,
 )
-from takedown.outbox.queue import enqueue
+from takedown.jobs import FILINGS, Job, JobContext, RetryPolicy
 from takedown.services import case_log, evidence
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import installation_of
@@ -134,7 +134,7 @@ def open_filing(session: Session, case: Case, actor: str, now: datetime) -> Fili
     )
     session.add(filing)
     session.flush()
-    enqueue(session, SEND, {"filing_id": filing.id}, now, dedupe_key=f"{SEND}:{filing.id}")
+    SEND_JOB.enqueue(session, {"filing_id": filing.id}, now, dedupe_key=f"{SEND}:{filing.id}")
     case_log.record(
         session,
         case,
@@ -597,6 +597,25 @@ def retry_filing(session: Session, case_id: str, actor: str, now: datetime) -> F
     filing.status = "submitted" if filing.ncmec_report_id else "pending"
     filing.escalated_at = None
     filing.updated_at = now
-    enqueue(session, SEND, {"filing_id": filing.id}, now, dedupe_key=f"{SEND}:{filing.id}:{now}")
+    SEND_JOB.enqueue(session, {"filing_id": filing.id}, now, dedupe_key=f"{SEND}:{filing.id}:{now}")
     _file_event(session, filing, now, "retry_requested", {"requested_by": actor})
     return filing
+
+
+def _run_send(ctx: JobContext, _session: Session, payload: dict[str, Any], now: datetime) -> None:
+    # The filing commits each step in its own transaction (it resumes where it stopped), so it
+    # takes the session factory rather than the job's session.
+    send_filing(ctx.sessions, payload, now, ctx.http)
+
+
+def _send_retry(settings: Settings) -> RetryPolicy:
+    # Retried for the whole TAKEDOWN_NCMEC_RETRY_DAYS window; the filing itself decides when the
+    # window has run out (it escalates to legal and stops), so this limit sits a day beyond it.
+    return RetryPolicy(
+        first=timedelta(seconds=30),
+        cap=timedelta(hours=6),
+        give_up_after=timedelta(days=settings.ncmec_retry_days + 1),
+    )
+
+
+SEND_JOB = Job(SEND, _run_send, queue=FILINGS, retry=_send_retry)

@@ -270,6 +270,11 @@ class Matcher:
         self.quality_min = quality_min
         self._lock = threading.RLock()
         self._refresh_lock = threading.Lock()
+        # Coalescing refreshes on PostgreSQL (`refresh`): numbered as they start and finish.
+        self._refresh_turn = threading.Condition()
+        self._refresh_running = False
+        self._refresh_started = 0
+        self._refresh_done = 0
         self._banks = _Side()
         self._entries: dict[int, BankEntry] = {}
         self._bank_follow = _Follower()
@@ -290,16 +295,46 @@ class Matcher:
         many rows were added to the index.
 
         Refreshes take turns (`_refresh_lock`); lookups wait only while a batch's rows enter
-        the maps (`_lock`), never for the database or for a PDQ index merge.
+        the maps (`_lock`), never for the database or for a PDQ index merge. Returns 0 to a
+        caller another refresh served (PostgreSQL), whatever that refresh added.
         """
+        if session.get_bind().dialect.name != "postgresql":
+            with self._refresh_lock:
+                return self._pull(session)
+        # Read committed: a query sees every row committed before it starts, whichever
+        # session runs it. So a caller is served by any refresh that starts after it arrives,
+        # and callers arriving during one refresh share the next instead of queueing one
+        # each behind the lock (issue 15: two queries a registration, one at a time).
+        with self._refresh_turn:
+            wanted = self._refresh_started + 1
+            while self._refresh_running:
+                self._refresh_turn.wait()
+                if self._refresh_done >= wanted:
+                    return 0
+            self._refresh_running = True
+            self._refresh_started += 1
+            mine = self._refresh_started
+        pulled = False
+        try:
+            with self._refresh_lock:
+                added = self._pull(session)
+            pulled = True
+            return added
+        finally:
+            with self._refresh_turn:
+                self._refresh_running = False
+                if pulled:  # a failed refresh serves nobody: the next waiter runs its own
+                    self._refresh_done = mine
+                self._refresh_turn.notify_all()
+
+    def _pull(self, session: Session) -> int:
         added = 0
-        with self._refresh_lock:
-            for step in (self._refresh_banks, self._refresh_content):
-                while True:
-                    count = step(session)
-                    added += count
-                    if count < self.REFRESH_BATCH:
-                        break
+        for step in (self._refresh_banks, self._refresh_content):
+            while True:
+                count = step(session)
+                added += count
+                if count < self.REFRESH_BATCH:
+                    break
         return added
 
     def _refresh_banks(self, session: Session) -> int:

@@ -28,7 +28,7 @@ from takedown.domain.banks import BankAction, MatchEffect, effect_of_match, retr
 from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
-from takedown.outbox.queue import enqueue
+from takedown.jobs import SCANS, VIDEO, Job, JobContext
 from takedown.services import case_log, match_policy, possible_copies
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
@@ -46,6 +46,8 @@ from takedown.store.types import new_id
 log = logging.getLogger("takedown.matching")
 
 VIDEO_HASH = "video.hash"
+# Looking up stored content against hashes just added to a bank (DESIGN rule 6).
+BANK_SCAN = "bank.scan"
 
 
 def refreshed(session: Session, inst: Installation) -> Matcher:
@@ -444,9 +446,8 @@ def hold_video(session: Session, item: ContentItem, path: Path, now: datetime) -
 
     The file waits in the data folder only until it is hashed: media are not kept, signals are.
     """
-    enqueue(
+    VIDEO_HASH_JOB.enqueue(
         session,
-        VIDEO_HASH,
         {"item_id": item.id, "path": str(path)},
         now,
         dedupe_key=f"video:{item.id}",
@@ -546,3 +547,19 @@ def matches_of(
         cases = [latest] if latest else []
     case_id = cases[0].id if cases and found else None
     return [m.as_json(None if m.quarantined else case_id) for m in found]
+
+
+def _run_video_hash(
+    _ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime
+) -> None:
+    hash_held_video(session, payload, now)
+
+
+def _run_bank_scan(
+    _ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime
+) -> None:
+    scan_new_bank_hashes(session, payload, now)
+
+
+VIDEO_HASH_JOB = Job(VIDEO_HASH, _run_video_hash, queue=VIDEO)
+BANK_SCAN_JOB = Job(BANK_SCAN, _run_bank_scan, queue=SCANS)

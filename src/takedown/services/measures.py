@@ -8,6 +8,7 @@ here is a second source of truth: `rebuild` recomputes any case.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.domain.case_measures import CaseClock, Measures, Step, ViewSeries, measure
+from takedown.services import fresh_cases
 from takedown.store.exposure import ViewCount
 from takedown.store.models import Case, CaseEvent, CaseItem, ContentItem
 from takedown.store.oversight import CaseMeasure
@@ -23,20 +25,30 @@ EMPTY = Measures(None, None, None, None, None, None, None, None, False)
 
 
 def compute(session: Session, case: Case, now: datetime) -> Measures:
-    events = session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+    held = fresh_cases.events(session, case)
+    events = (
+        held
+        if held is not None
+        else session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+        )
     )
     steps = [Step(e.type, e.actor, e.at, dict(e.data or {})) for e in events]
     clock = CaseClock(case.deadline_at, case.removal_due_at, case.removal_closed_at)
-    return measure(steps, clock, now, _view_series(session, case.id))
+    return measure(steps, clock, now, _view_series(session, case))
 
 
-def _view_series(session: Session, case_id: str) -> list[ViewSeries]:
-    items = session.scalars(
-        select(ContentItem)
-        .join(CaseItem, CaseItem.item_id == ContentItem.id)
-        .where(CaseItem.case_id == case_id)
-    )
+def _view_series(session: Session, case: Case) -> list[ViewSeries]:
+    items: Iterable[ContentItem]
+    if fresh_cases.opened_here(session, case):
+        # A case opened here holds every link it has (services.fresh_cases).
+        items = [link.item for link in case.links]
+    else:
+        items = session.scalars(
+            select(ContentItem)
+            .join(CaseItem, CaseItem.item_id == ContentItem.id)
+            .where(CaseItem.case_id == case.id)
+        )
     out = []
     for item in items:
         counts = session.execute(
@@ -51,10 +63,13 @@ def _view_series(session: Session, case_id: str) -> list[ViewSeries]:
 def refresh(session: Session, case: Case, now: datetime) -> CaseMeasure:
     """Recompute and store the case's measures."""
     m = compute(session, case, now)
-    row = session.get(CaseMeasure, case.id)
+    known, row = fresh_cases.measures_row(session, case)
+    if not known:
+        row = session.get(CaseMeasure, case.id)
     if row is None:
         row = CaseMeasure(case_id=case.id)
         session.add(row)
+        fresh_cases.keep_measures_row(session, case, row)
     row.first_report_at = m.first_report_at
     row.report_to_restriction_s = m.report_to_restriction_s
     row.report_to_decision_s = m.report_to_decision_s

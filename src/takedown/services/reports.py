@@ -182,8 +182,7 @@ def file_report(
         forwarded_by=data.forwarded_by,
         case=case,
     )
-    session.add(report)
-    session.flush()
+    session.add(report)  # flushed with the report's event (case_log.record)
     removal_request = is_removal_request(
         data.category, data.reporter_role, data.good_faith_statement, data.signature
     )

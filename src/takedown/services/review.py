@@ -26,6 +26,7 @@ from takedown.domain.case_projection import CaseFields
 from takedown.domain.case_state import AWAITING_DECISION, transition
 from takedown.domain.vocabulary import CaseState, EventType, Outcome, Policy
 from takedown.exchanges.opinions import record_verdict
+from takedown.jobs import JobContext, Sweep
 from takedown.services import case_log, evidence, wellness
 from takedown.services.access import Principal, Role
 from takedown.services.audit_log import StaffAction, record_staff_action
@@ -557,3 +558,10 @@ def save_viewing_settings(
         {"blur_px": blur_px, "greyscale": greyscale},
     )
     return ViewingSettings(blur_px, greyscale)
+
+
+def _release_idle(ctx: JobContext, session: Session, now: datetime) -> object:
+    return release_idle_claims(session, now, timedelta(minutes=ctx.settings.claim_idle_minutes))
+
+
+IDLE_CLAIMS_SWEEP = Sweep("claims.idle", _release_idle)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from takedown.signals.media import MediaLimits
 
 MediaKind = Literal["image", "video"]
@@ -94,3 +96,11 @@ class IndexedSignal(SignalType, Protocol):
     def new_index(self) -> SignalIndex:
         """An empty index for values of this signal."""
         ...
+
+
+@runtime_checkable
+class PictureSignal(IndexedSignal, Protocol):
+    """An image signal that can read a picture already decoded, so an upload is decoded once
+    for all of them (hash_media); `hash_picture` gives what `hash_file` gives for the file."""
+
+    def hash_picture(self, image: Image.Image) -> str | None: ...

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from takedown.signals import indexed_signals, pdq, vpdq
-from takedown.signals.base import MediaKind
+from takedown.signals.base import MediaKind, PictureSignal
 from takedown.signals.media import MediaLimits, check_size, sniff_kind
 from takedown.signals.vpdq import VpdqFrame
 
@@ -78,13 +78,19 @@ def hash_media(
     check_size(len(data), limits)
     kind = sniff_kind(data)
     # PDQ (or vPDQ) first: it rejects a corrupt or oversized file before the rest decode it.
-    image = pdq.hash_image(data, limits) if kind == "image" else None
+    decoded = pdq.decode(data, limits) if kind == "image" else None
+    image = pdq.hash_decoded(decoded) if decoded else None
     frames = vpdq.hash_video(data, limits, video_seconds_per_hash) if kind == "video" else None
-    extra = {
-        signal.name: value
-        for signal in indexed_signals()
-        if kind in signal.media_kinds and (value := signal.hash_file(data, kind, limits))
-    }
+    extra: dict[str, str] = {}
+    for signal in indexed_signals():
+        if kind not in signal.media_kinds:
+            continue
+        if decoded and decoded.source and isinstance(signal, PictureSignal):
+            value = signal.hash_picture(decoded.source)  # the picture PDQ decoded, not again
+        else:
+            value = signal.hash_file(data, kind, limits)
+        if value:
+            extra[signal.name] = value
     return MediaSignals(
         kind=kind,
         md5=extra.pop("md5"),

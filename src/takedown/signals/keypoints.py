@@ -111,11 +111,16 @@ class OrbSignal:
 
     def hash_file(self, data: bytes, kind: MediaKind, limits: MediaLimits) -> str | None:
         image = open_image(data, limits)
+        if image.format == "JPEG":
+            # Decode a large JPEG at reduced size (DCT scaling): keypoints need no more
+            # than MAX_SIDE, and a full 4000x3000 decode would cost more than PDQ itself.
+            image.draft("L", (MAX_SIDE, MAX_SIDE))
+        return self.hash_picture(image)
+
+    def hash_picture(self, image: Image.Image) -> str | None:
+        """The value of a picture already opened (and perhaps decoded, by hash_media for
+        PDQ): the same as hash_file's for its file."""
         try:
-            if image.format == "JPEG":
-                # Decode a large JPEG at reduced size (DCT scaling): keypoints need no more
-                # than MAX_SIDE, and a full 4000x3000 decode would cost more than PDQ itself.
-                image.draft("L", (MAX_SIDE, MAX_SIDE))
             gray = image.convert("L")
             if max(gray.size) > MAX_SIDE:
                 gray.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BOX)

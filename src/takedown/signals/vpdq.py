@@ -99,6 +99,7 @@ def _hash_container(
     container: object, limits: MediaLimits, seconds_per_hash: float, deadline: float
 ) -> list[VpdqFrame]:
     import av
+    from av.video.reformatter import VideoReformatter
 
     assert isinstance(container, av.container.InputContainer)
     if not container.streams.video:
@@ -120,20 +121,24 @@ def _hash_container(
     frame_mod = max(1, int(seconds_per_hash * fps))
     frames: list[VpdqFrame] = []
     start_time: float | None = None
+    # One converter for the whole video: each frame's own to_ndarray sets up a new swscale
+    # context, which cost more than hashing the frame (the same pixels either way).
+    to_rgb = VideoReformatter()
     for number, frame in enumerate(container.decode(stream)):
         if time.monotonic() > deadline:
             raise timed_out(limits)
         # A header can lie about the duration; the decoded timestamps cannot.
-        if frame.time is not None:
-            start_time = frame.time if start_time is None else start_time
-            if frame.time - start_time > limits.max_video_seconds:
-                raise too_long(frame.time - start_time, limits)
+        seconds = frame.time
+        if seconds is not None:
+            start_time = seconds if start_time is None else start_time
+            if seconds - start_time > limits.max_video_seconds:
+                raise too_long(seconds - start_time, limits)
         if number / fps > limits.max_video_seconds:
             raise too_long(number / fps, limits)
         if number % frame_mod:
             continue
-        pixels = frame.to_ndarray(format="rgb24")
-        hex_hash, quality = pdq.hash_pixels(np.asarray(pixels, dtype=np.uint8))
+        pixels = to_rgb.reformat(frame, format="rgb24").to_ndarray()
+        hex_hash, quality = pdq.hash_frame(np.asarray(pixels, dtype=np.uint8))
         # vpdq stores the timestamp as a float computed in single precision.
         timestamp = float(np.float32(number) / np.float32(fps))
         frames.append(VpdqFrame(number, quality, hex_hash, round(timestamp, 3)))

@@ -228,8 +228,16 @@ class OutboxJob(Base):
     locked_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Which queue's workers run it (takedown.jobs), and the lane within it (one webhook
+    # endpoint) that may hold only a few of that queue's slots at once.
+    queue: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    lane: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_queue_due", "status", "queue", "next_attempt_at"),
+        Index("ix_outbox_lane", "lane", "status"),
+    )
 
 
 class ApiKey(Base):

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from takedown.config import Settings
-from takedown.outbox.enforcement import register_enforcement
 from takedown.store.models import OutboxJob
 from tests.support.enforcement import events, synthetic_png, upload
 from tests.support.factories import Api
@@ -67,8 +66,7 @@ def test_other_schemes_and_metadata_addresses_fail_at_once_with_a_reason(
 
 def allow(api: Api, fetch_allow: str) -> None:
     """Restart the evidence jobs as a process started with TAKEDOWN_FETCH_ALLOW would."""
-    settings = replace(api.runtime.settings, fetch_allow=fetch_allow)
-    register_enforcement(api.runtime.worker, api.runtime.sessions, settings)
+    api.runtime.worker.settings = replace(api.runtime.settings, fetch_allow=fetch_allow)
 
 
 def test_a_redirect_to_loopback_is_not_followed(api: Api, media: MediaHost) -> None:

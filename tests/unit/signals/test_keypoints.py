@@ -115,3 +115,38 @@ def test_values_are_canonical_lower_case() -> None:
     assert ORB.validate(value.upper()) == value
     assert all(len(part) == 72 for part in value.split(","))
     assert np.unique([p[8:] for p in value.split(",")]).size > 12
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode", "decodes"),
+    [("PNG", "RGB", 1), ("PNG", "P", 1), ("GIF", "P", 1), ("PNG", "RGBA", 1), ("JPEG", "RGB", 2)],
+)
+def test_hash_media_decodes_once_and_gets_the_files_orb(
+    fmt: str, mode: str, decodes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """orb reads the picture PDQ decoded (a JPEG excepted: its grey decode is the luma
+    channel itself, not RGB made grey) and gets the value hash_file gives for the file."""
+    image = synthetic_image(41, (300, 200))
+    if mode == "RGBA":
+        image = image.convert("RGBA")
+        image.putalpha(180)
+    elif mode == "P":
+        image = image.convert("P")
+    data = encoded(image, fmt)
+    expected = ORB.hash_file(data, "image", LIMITS)
+    assert expected is not None
+
+    import takedown.signals.keypoints as keypoints_module
+    import takedown.signals.pdq as pdq_module
+
+    opened: list[int] = []
+    original = pdq_module.open_image
+
+    def counting(data: bytes, limits: MediaLimits) -> Image.Image:
+        opened.append(1)
+        return original(data, limits)
+
+    monkeypatch.setattr(pdq_module, "open_image", counting)
+    monkeypatch.setattr(keypoints_module, "open_image", counting)
+    assert hash_media(data).extra["orb"] == expected
+    assert len(opened) == decodes

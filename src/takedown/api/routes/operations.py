@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from takedown.api.deps import principal, require, runtime
+from takedown.api.deps import ensure_role, principal, runtime
 from takedown.api.unavailable import RETRY_AFTER_SECONDS
 from takedown.fetching import in_networks
 from takedown.runtime import Runtime
@@ -50,7 +50,7 @@ def metrics_reader(request: Request, rt: Runtime = Depends(runtime)) -> None:
     peer = request.client.host if request.client else ""
     if peer and in_networks(peer, rt.settings.metrics_allow):
         return
-    require(Role.LEAD, Role.ADMIN)(principal(request, rt))
+    ensure_role(principal(request, rt), frozenset({Role.LEAD, Role.ADMIN}))
 
 
 @router.get("/metrics", dependencies=[Depends(metrics_reader)])

@@ -6,10 +6,10 @@ and the security headers every staff page carries.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from takedown.web.staff import accounts, auth, dashboard, exchanges, media, pages
 from takedown.web.staff.rendering import render
@@ -63,12 +63,29 @@ def install(app: FastAPI) -> None:
             403,
         )
 
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith("/staff"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(StaffSecurityHeaders)
+
+
+class StaffSecurityHeaders:
+    """Adds SECURITY_HEADERS to every /staff response that does not set them itself.
+
+    A plain ASGI middleware that leaves every other path untouched: an `@app.middleware`
+    function wrapped every request of the API in a task and a stream pair (issue 15).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/staff"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

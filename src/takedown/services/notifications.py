@@ -19,10 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from takedown.config import Settings
+from takedown.jobs import NOTICES, Job, JobContext
 from takedown.notices.emails import compose_update
-from takedown.outbox.worker import Worker
-from takedown.services.case_log import NOTIFY_EMAIL
-from takedown.services.status import update_message
 from takedown.store.models import CaseEvent, Report
 
 log = logging.getLogger("takedown.notifications")
@@ -37,6 +35,9 @@ def send_update_email(
     event = session.get(CaseEvent, payload["event_id"])
     if report is None or event is None or not report.contact_email:
         return
+    # Imported here: the status page reads the case log, which queues these emails.
+    from takedown.services.status import update_message
+
     message = update_message(event, report)
     if message is None:
         return
@@ -53,8 +54,10 @@ def send_update_email(
     log.info("sent update email for report %s event %s", report.id, event.id)
 
 
-def register_notifications(worker: Worker, settings: Settings) -> None:
-    worker.register(
-        NOTIFY_EMAIL,
-        lambda session, payload, now: send_update_email(settings, session, payload, now),
-    )
+def _run_email(ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
+    send_update_email(ctx.settings, session, payload, now)
+
+
+# One email per (report, event) to a reporter who gave an address.
+NOTIFY_EMAIL = "notify.email"
+NOTIFY_EMAIL_JOB = Job(NOTIFY_EMAIL, _run_email, queue=NOTICES)

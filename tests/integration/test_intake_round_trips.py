@@ -1,0 +1,125 @@
+"""Round trips per intake request (issue 15): a new report does not read back what it wrote.
+
+Counted with SQLAlchemy's `before_cursor_execute`, so the figures are exact on both
+databases; the speed they buy is measured in bench/http_load.py, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, select
+
+from takedown.domain.vocabulary import Category, EventType, ReporterRole
+from takedown.runtime import Runtime
+from takedown.services import case_log, fresh_cases
+from takedown.services.reports import ReportInput, file_report
+from takedown.store.database import transaction
+from takedown.store.models import ApiKey, Case, CaseEvent
+from takedown.store.oversight import CaseMeasure
+from tests.support.factories import Api
+
+
+@contextmanager
+def statements(rt: Runtime) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split()).upper())
+
+    event.listen(rt.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", count)
+
+
+def _report() -> ReportInput:
+    return ReportInput(
+        category=Category.CHILD_SEXUAL_EXPLOITATION,
+        reporter_role=ReporterRole.THIRD_PARTY,
+        content_id="not-yet-registered",
+        depicts_minor=True,
+    )
+
+
+def test_a_new_report_writes_its_rows_and_reads_nothing_back(api: Api) -> None:
+    rt = api.runtime
+    with statements(rt) as seen:
+        receipt = api.report(content_id="never-registered", depicts_minor=True)
+    writes = [s for s in seen if not s.startswith(("SELECT", "BEGIN", "COMMIT", "ROLLBACK"))]
+    reads = [s for s in seen if s.startswith("SELECT")]
+    # The item and the cases waiting for it are looked up; nothing written is read again.
+    assert len(reads) == 2, reads
+    for table in ("CASES", "REPORTS", "CASE_EVENTS", "CASE_MEASURES"):
+        assert sum(s.startswith(f"INSERT INTO {table} ") for s in writes) == 1, (table, writes)
+    assert not any(s.startswith("UPDATE") for s in writes), writes
+    # What was not read back is what a read would have found.
+    with rt.transaction() as session:
+        case = session.get(Case, receipt["case_id"])
+        assert case is not None
+        events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)))
+        assert [(e.seq, e.type) for e in events] == [(1, EventType.REPORT.value)]
+        assert case.event_seq == 1 and case.event_hash == events[0].hash
+        measures = session.get(CaseMeasure, case.id)
+        assert measures is not None and measures.first_report_at is not None
+
+
+def test_a_case_opened_in_an_earlier_transaction_is_read_and_locked_again(
+    runtime: Runtime,
+) -> None:
+    rt = runtime
+    session = rt.sessions()
+    try:
+        receipt = file_report(session, rt.installation, rt.clock.now(), _report(), "reporter-a")
+        case = receipt.case
+        assert fresh_cases.opened_here(session, case)
+        session.commit()
+        # Committed: others may append now, and this session's copy of the head is stale.
+        assert not fresh_cases.opened_here(session, case)
+        with transaction(rt.sessions) as other:
+            theirs = other.get(Case, case.id)
+            assert theirs is not None
+            case_log.record(other, theirs, EventType.EVIDENCE, "rita", rt.clock.now(), {"n": 1})
+        mine = case_log.record(session, case, EventType.EVIDENCE, "lena", rt.clock.now(), {"n": 2})
+        session.commit()
+        # The head was read from the database: the chain did not fork on the stale copy.
+        assert mine.seq == 3
+        with transaction(rt.sessions) as check:
+            seqs = check.scalars(
+                select(CaseEvent.seq).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+            )
+            assert list(seqs) == [1, 2, 3]
+            row = check.get(CaseMeasure, case.id)
+            assert row is not None
+    finally:
+        session.close()  # the runtime fixture then verifies every chain and projection
+
+
+def test_a_rolled_back_case_leaves_nothing_held(runtime: Runtime) -> None:
+    rt = runtime
+    session = rt.sessions()
+    try:
+        receipt = file_report(session, rt.installation, rt.clock.now(), _report(), "reporter-a")
+        session.rollback()
+        assert not fresh_cases.opened_here(session, receipt.case)
+        again = file_report(session, rt.installation, rt.clock.now(), _report(), "reporter-b")
+        session.commit()
+        assert again.case.event_seq == 1
+    finally:
+        session.close()
+
+
+def test_a_revoked_key_is_refused_from_the_next_request(api: Api) -> None:
+    headers = api.key("platform")
+    body = {"content_id": "k-1", "account_id": "acct-1", "signals": '{"md5": "' + "a" * 32 + '"}'}
+    assert api.client.post("/v1/content", data=body, headers=headers).status_code == 200
+    with api.runtime.transaction() as session:
+        for key in session.scalars(select(ApiKey)):
+            key.revoked_at = api.runtime.clock.now()
+    body["content_id"] = "k-2"
+    refused = api.client.post("/v1/content", data=body, headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_api_key"
