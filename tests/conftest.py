@@ -143,7 +143,7 @@ def assert_audit_trail_intact(rt: Runtime) -> None:
 def api(runtime: Runtime) -> Iterator[Api]:
     from fastapi.testclient import TestClient
 
-    from takedown.api.app import create_app
+    from takedown.app import create_app
 
     with TestClient(create_app(runtime, run_worker=False)) as client:
         yield Api(client, runtime)
@@ -157,7 +157,7 @@ def proxied_api(settings: Settings, clock: ManualClock) -> Iterator[Api]:
 
     from fastapi.testclient import TestClient
 
-    from takedown.api.app import create_app
+    from takedown.app import create_app
 
     rt = Runtime.build(replace(settings, trusted_proxies="127.0.0.1"), clock, migrate=False)
     try:

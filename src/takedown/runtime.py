@@ -9,8 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from takedown.clock import Clock, SystemClock
 from takedown.config import Settings
 from takedown.domain.deadlines import DeadlinePolicy
-from takedown.domain.vocabulary import Priority
 from takedown.exchanges import fetch as exchange_fetch
 from takedown.exchanges import opinions as exchange_opinions
 from takedown.jobs import Job, Sweep, declared_in, sweeps_in
@@ -34,6 +32,7 @@ from takedown.services import (
     review,
     webhooks,
 )
+from takedown.services.installation import Installation
 from takedown.services.match_index import Matcher
 from takedown.services.metrics import Metrics
 from takedown.store.database import make_engine, make_sessionmaker, transaction, upgrade
@@ -65,9 +64,16 @@ class Runtime:
     clock: Clock
     worker: Worker
     metrics: Metrics
-    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
-    matcher: Matcher = field(default_factory=Matcher)
+    installation: Installation
     _thread: threading.Thread | None = None
+
+    @property
+    def deadlines(self) -> DeadlinePolicy:
+        return self.installation.deadlines
+
+    @property
+    def matcher(self) -> Matcher:
+        return self.installation.matcher
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None, migrate: bool = True) -> Runtime:
@@ -79,7 +85,10 @@ class Runtime:
         if migrate:
             upgrade(engine)
         sessions = make_sessionmaker(engine)
-        installation.attach(sessions, settings)  # settings and the evidence vault on sessions
+        # This process's settings, vault, deadline policy and replica of the match index
+        # (filled below, then following the database), passed explicitly by the adapters.
+        inst = Installation.of(settings)
+        installation.attach(sessions, inst)  # the path job handlers still take (installation)
         clock = clock or SystemClock()
         metrics = Metrics()
         worker = Worker(
@@ -91,17 +100,9 @@ class Runtime:
             on_job=metrics.job_finished,
         )
         worker.http.timeout = settings.webhook_timeout_seconds
-        deadlines = DeadlinePolicy(
-            windows={
-                Priority(p): timedelta(minutes=m) for p, m in settings.deadline_minutes.items()
-            }
-        )
-        # This process's replica of the match index, filled now and following the database.
-        matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
-        matching.attach(sessions, matcher, deadlines)
         with transaction(sessions) as session:
-            matcher.refresh(session)
-        return cls(settings, engine, sessions, clock, worker, metrics, deadlines, matcher=matcher)
+            inst.matcher.refresh(session)
+        return cls(settings, engine, sessions, clock, worker, metrics, inst)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -87,7 +87,7 @@ def test_deadlines_are_configurable(settings, clock: ManualClock) -> None:  # ty
 
     from fastapi.testclient import TestClient
 
-    from takedown.api.app import create_app
+    from takedown.app import create_app
     from takedown.runtime import Runtime
 
     rt = Runtime.build(

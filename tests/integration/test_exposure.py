@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from takedown.api.app import create_app
+from takedown.app import create_app
 from takedown.clock import ManualClock
 from takedown.config import Settings
 from takedown.runtime import Runtime

@@ -73,7 +73,7 @@ def test_a_case_opened_in_an_earlier_transaction_is_read_and_locked_again(
     rt = runtime
     session = rt.sessions()
     try:
-        receipt = file_report(session, rt.clock.now(), _report(), "reporter-a", rt.deadlines)
+        receipt = file_report(session, rt.installation, rt.clock.now(), _report(), "reporter-a")
         case = receipt.case
         assert fresh_cases.opened_here(session, case)
         session.commit()
@@ -102,10 +102,10 @@ def test_a_rolled_back_case_leaves_nothing_held(runtime: Runtime) -> None:
     rt = runtime
     session = rt.sessions()
     try:
-        receipt = file_report(session, rt.clock.now(), _report(), "reporter-a", rt.deadlines)
+        receipt = file_report(session, rt.installation, rt.clock.now(), _report(), "reporter-a")
         session.rollback()
         assert not fresh_cases.opened_here(session, receipt.case)
-        again = file_report(session, rt.clock.now(), _report(), "reporter-b", rt.deadlines)
+        again = file_report(session, rt.installation, rt.clock.now(), _report(), "reporter-b")
         session.commit()
         assert again.case.event_seq == 1
     finally:

@@ -150,8 +150,8 @@ def test_scan_for_copies_joins_every_stored_match_to_a_confirmed_case(api: Api) 
     with rt.transaction() as session:
         case = session.get(Case, receipt["case_id"])
         assert case is not None
-        joined = scan_for_copies(session, case, rt.clock.now())
-        again = scan_for_copies(session, case, rt.clock.now())
+        joined = scan_for_copies(session, rt.installation, case, rt.clock.now())
+        again = scan_for_copies(session, rt.installation, case, rt.clock.now())
     # The copy joined at upload already; the scan is idempotent and finds nothing more.
     assert joined == [] and again == []
     assert sorted(api.case(receipt["case_id"])["content_ids"]) == ["x", "x-copy"]

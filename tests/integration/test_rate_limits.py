@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 from fastapi.testclient import TestClient
 
-from takedown.api.app import create_app
 from takedown.api.deps import rate_limit_storage
+from takedown.app import create_app
 from takedown.clock import ManualClock
 from takedown.config import Settings
 from takedown.runtime import Runtime

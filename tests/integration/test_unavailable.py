@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from takedown.api.app import create_app
+from takedown.app import create_app
 from takedown.clock import ManualClock
 from takedown.config import Settings
 from takedown.runtime import Runtime

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
-from limits import parse
-from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import Storage, storage_from_string
 
 from takedown.api.errors import ApiError
 from takedown.api.proxies import TrustedProxies
 from takedown.runtime import Runtime
+from takedown.services import intake
 from takedown.services.access import Principal, Role, principal_for_key_now
+from takedown.services.banks import HashEntry
+from takedown.services.intake import Receipt, ReportBudgets
+from takedown.services.rate_limits import RateLimit
+from takedown.services.reports import ReportInput
 
 
 # `async def`: FastAPI runs a plain `def` dependency on the threadpool, a thread hand-off per
@@ -71,26 +74,6 @@ def rate_limit_storage(uri: str) -> Storage:
     return storage
 
 
-class RateLimit:
-    """A moving-window limit per key in one scope; over it, a 429 that says when to retry."""
-
-    scope = ""
-    refusal = ""
-
-    def __init__(self, limit: str, storage: Storage | None = None) -> None:
-        self.item = parse(limit)
-        self.limiter = MovingWindowRateLimiter(storage or MemoryStorage())
-
-    def hit(self, key: str) -> None:
-        if not self.limiter.hit(self.item, self.scope, key):
-            raise ApiError(
-                429,
-                "rate_limited",
-                self.refusal,
-                {"Retry-After": str(max(1, int(self.item.get_expiry())))},
-            )
-
-
 class PublicRateLimit(RateLimit):
     """Per-address limit on the public endpoints (`TAKEDOWN_REPORT_RATE_LIMIT`)."""
 
@@ -115,7 +98,28 @@ class ChildSafetyRateLimit(RateLimit):
 
 class ReporterRateLimit(RateLimit):
     """Per-reporter limit (`TAKEDOWN_REPORTER_RATE_LIMIT`) across addresses, for reports that
-    name an account or an email (api.intake charges it with services.reports.claim_key)."""
+    name an account or an email (services.intake charges it with services.reports.claim_key)."""
 
     scope = "reporter"
     refusal = "too many reports from this reporter; try again later"
+
+
+def report_budgets(request: Request) -> ReportBudgets:
+    """The app's report budgets, read per request so a test may swap one limit."""
+    state = request.app.state
+    return ReportBudgets(state.public_limit, state.child_safety_limit, state.reporter_limit)
+
+
+def take_report(
+    request: Request, data: ReportInput, hashes: list[HashEntry] | None = None
+) -> Receipt:
+    """A report through services.intake with this request's runtime, budgets and client
+    address, counted in the metrics: what every door that takes reports calls."""
+    rt: Runtime = request.app.state.runtime
+    budgets = report_budgets(request)
+    client = client_address(request)
+    receipt = intake.take_report(
+        rt.transaction, rt.clock, rt.installation, budgets, data, client, hashes
+    )
+    rt.metrics.reports.labels(category=data.category.value, priority=receipt.priority).inc()
+    return receipt

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from takedown.domain.errors import DomainError
-from takedown.services.errors import ServiceError
+from takedown.services.errors import RateLimited, ServiceError
 
 log = logging.getLogger("takedown.api")
 
@@ -60,7 +60,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(_: Request, exc: ServiceError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return error_response(exc.status, exc.code, exc.message, headers)
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
 from takedown.services import account_cases, case_log, possible_copies
+from takedown.services.content import SignalValue
 from takedown.services.evidence import evidence_json
 from takedown.services.filing import filing_json
 from takedown.services.measures import measures_json
 from takedown.services.take_it_down import clock_json
-from takedown.store.models import Case, CaseEvent, ContentItem
+from takedown.store.models import Case, CaseEvent, ContentItem, ContentSignal
 
 
 def signals_of(item: ContentItem) -> dict[str, Any]:
+    return signals_json(item.signals)
+
+
+def signals_json(rows: Iterable[ContentSignal | SignalValue]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for s in item.signals:
+    for s in rows:
         if s.signal == "pdq_dihedral":  # index-only: the mirrored and rotated variants
             continue
         if s.signal == "vpdq":
-            import json
-
             out["vpdq"] = json.loads(s.value)
         else:
             out[s.signal] = s.value

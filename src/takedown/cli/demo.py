@@ -39,7 +39,7 @@ def demo_command(
     import httpx
     import uvicorn
 
-    from takedown.api.app import create_app
+    from takedown.app import create_app
     from takedown.clock import SystemClock
     from takedown.demo import seed
     from takedown.demo.platform import (

@@ -55,8 +55,7 @@ def serve(
     """Run the API, the web pages and a worker (in-process, or its own process with --processes)."""
     import uvicorn
 
-    from takedown.api.app import create_app
-    from takedown.runtime import Runtime
+    from takedown.app import build_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if processes > 1:
@@ -70,8 +69,7 @@ def serve(
             fail(f"cannot start: {exc}")
         return
     try:
-        rt = Runtime.build(settings_from(database_url, data_dir), SystemClock())
-        application = create_app(rt, run_worker=worker)
+        application = build_app(settings_from(database_url, data_dir), SystemClock(), worker)
     except Exception as exc:
         fail(f"cannot start: {exc}")
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; Takedown reads

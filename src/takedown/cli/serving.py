@@ -27,13 +27,11 @@ _PR_SET_PDEATHSIG = 1
 
 def serving_app() -> FastAPI:
     """The app factory each API process calls: its own Runtime, no worker thread."""
-    from takedown.api.app import create_app
+    from takedown.app import build_app
     from takedown.clock import SystemClock
-    from takedown.runtime import Runtime
 
     # The supervisor brought the schema up to date once; N processes racing to migrate would not.
-    rt = Runtime.build(Settings.from_env(), SystemClock(), migrate=False)
-    return create_app(rt, run_worker=False)
+    return build_app(Settings.from_env(), SystemClock(), run_worker=False, migrate=False)
 
 
 def serve_processes(

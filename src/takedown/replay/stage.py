@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from takedown.api.app import create_app
+from takedown.app import create_app
 from takedown.clock import ManualClock
 from takedown.config import Settings
 from takedown.demo.platform import Platform, PlatformConfig, TakedownClient, create_platform_app

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from takedown.clock import rfc3339
 from takedown.domain.banks import BankAction
 from takedown.services.errors import Conflict, Invalid, NotFound
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.services.matching import BANK_SCAN_JOB
 from takedown.signals import SIGNAL_TYPES, signal_type
 from takedown.store.banks import Bank, BankHash
@@ -299,7 +299,7 @@ def bank_items(
     """
     entries = []
     parts = video_parts or {}
-    quality_min = settings_of(session).pdq_quality_min
+    quality_min = installation_of(session).settings.pdq_quality_min
     for item in items:
         for s in item.signals:
             kind = SIGNAL_TYPES.get(s.signal)  # index-only rows (pdq_dihedral) are not banked

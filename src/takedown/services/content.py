@@ -12,6 +12,7 @@ from takedown.domain.vocabulary import AccountState, ContentState, EventType
 from takedown.services import case_log, evidence, matching, measures
 from takedown.services.cases import cases_waiting_for, link_item
 from takedown.services.errors import Conflict, NotFound
+from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_item
 from takedown.store.exposure import ViewCount
 from takedown.store.models import Account, Case, CaseItem, ContentItem, ContentSignal
@@ -55,6 +56,7 @@ def verdict_for(item: ContentItem) -> str:
 
 def register_content(
     session: Session,
+    inst: Installation,
     now: datetime,
     content_id: str,
     account_id: str,
@@ -88,11 +90,11 @@ def register_content(
             item=existing,
             verdict=verdict_for(existing),
             created=False,
-            matches=matching.matches_of(session, existing, now),
+            matches=matching.matches_of(session, inst, existing, now),
         )
 
     # The index catches up before this transaction writes (services.match_index.Matcher).
-    matching.refreshed(session)
+    matching.refreshed(session, inst)
     ensure_account(session, account_id, now)
     item = ContentItem(
         id=new_id("item"),
@@ -113,7 +115,7 @@ def register_content(
     session.add(item)
     session.flush()
     attach_waiting_reports(session, item, now)
-    screening = matching.screen_upload(session, item, now)
+    screening = matching.screen_upload(session, inst, item, now)
     if hold_for_hashing and item.state == ContentState.VISIBLE:
         item.state = ContentState.RESTRICTED.value
     return Registration(

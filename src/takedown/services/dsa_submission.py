@@ -20,7 +20,7 @@ from takedown.config import Settings
 from takedown.domain.statements import statement
 from takedown.jobs import FILINGS, Job, JobContext, RetryPolicy
 from takedown.services import transparency
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.store.models import CaseEvent
 from takedown.store.oversight import DsaSubmission
 
@@ -36,7 +36,10 @@ class SubmissionRefused(Exception):
 def queue_statement(session: Session, event: CaseEvent) -> bool:
     """Queue the statement for `event` when it records a restrictive decision and submission
     is configured. Idempotent: one submission per event."""
-    if not settings_of(session).dsa_api_url or transparency.decision_of(session, event) is None:
+    if (
+        not installation_of(session).settings.dsa_api_url
+        or transparency.decision_of(session, event) is None
+    ):
         return False
     if session.get(DsaSubmission, event.id) is not None:
         return False

@@ -38,7 +38,7 @@ from takedown.services import (
     take_it_down,
 )
 from takedown.services.cases import link_item
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.services.match_index import MediaQuery
 from takedown.services.matching import live_bank_matches, refreshed, scan_for_copies
 from takedown.services.restriction import remove_item
@@ -129,7 +129,7 @@ def gather_copies(session: Session, case: Case, now: datetime) -> list[ContentIt
     for item in exact_copies(session, case):
         if link_item(session, case, item, "identical copy (md5/sha256)", now):
             joined.append(item)
-    joined.extend(scan_for_copies(session, case, now))
+    joined.extend(scan_for_copies(session, installation_of(session), case, now))
     return joined
 
 
@@ -293,7 +293,7 @@ def add_strike(
     if account is None or _struck(session, case, account_id):
         return False
     account.strikes += 1
-    threshold = settings_of(session).strike_threshold
+    threshold = installation_of(session).settings.strike_threshold
     case_log.record(
         session,
         case,
@@ -375,7 +375,7 @@ def matched_part(session: Session, item: ContentItem, now: datetime) -> str | No
     query = MediaQuery.of_item(item)
     if not query.vpdq:
         return None
-    matcher = refreshed(session)
+    matcher = refreshed(session, installation_of(session))
     found = [m for m in live_bank_matches(session, matcher, query, now) if m.signal == "vpdq"]
     if not found or any(m.closeness.video and m.closeness.video.query_found_whole for m in found):
         return None

@@ -37,3 +37,14 @@ class Forbidden(ServiceError):
 class Unauthorized(ServiceError):
     status = 401
     code = "unauthorized"
+
+
+class RateLimited(ServiceError):
+    """Over a rate limit or report budget; `retry_after` is in seconds (HTTP `Retry-After`)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

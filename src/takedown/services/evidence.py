@@ -32,9 +32,9 @@ from takedown.fetching import Fetcher, FetchPolicy, FetchRefused
 from takedown.jobs import EVIDENCE, Job, JobContext
 from takedown.services import case_log
 from takedown.services.errors import Conflict, NotFound
-from takedown.services.installation import settings_of, vault_of
+from takedown.services.installation import Installation, installation_of
 from takedown.signals.media_type import detected_type
-from takedown.store.evidence_vault import EvidenceUnreadable
+from takedown.store.evidence_vault import EvidenceUnreadable, EvidenceVault
 from takedown.store.filings import EvidenceRecord, Filing, LegalHold
 from takedown.store.models import Case, CaseItem, ContentItem
 from takedown.store.types import new_id
@@ -87,7 +87,8 @@ def request_capture(session: Session, case: Case, item: ContentItem, now: dateti
     if record.status == "pending" and carries_text_only(item):
         # A message or post is its text: preserved now, encrypted, with nothing to fetch.
         text = item.text or ""
-        _store(session, record, item, text.encode(), TEXT_TYPE, "text", None, now)
+        vault = installation_of(session).vault  # reached deep inside a restriction
+        _store(session, vault, record, item, text.encode(), TEXT_TYPE, "text", None, now)
         return
     if record.status == "pending":
         CAPTURE_JOB.enqueue(
@@ -110,7 +111,12 @@ def carries_text_only(item: ContentItem) -> bool:
 
 
 def capture_upload(
-    session: Session, item: ContentItem, data: bytes, media_type: str | None, now: datetime
+    session: Session,
+    inst: Installation,
+    item: ContentItem,
+    data: bytes,
+    media_type: str | None,
+    now: datetime,
 ) -> bool:
     """Keep the bytes of an upload that was hidden in the same request (a bank match, or a
     report that was waiting for it): the platform may never serve them at a url."""
@@ -123,7 +129,7 @@ def capture_upload(
             record = record_for_item(session, item.id)
     if record is None or record.status != "pending":
         return False  # not hidden (nothing to preserve), or already preserved
-    _store(session, record, item, data, media_type, "upload", None, now)
+    _store(session, inst.vault, record, item, data, media_type, "upload", None, now)
     return True
 
 
@@ -139,7 +145,8 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: F
     if not item.url:
         _unavailable(session, record, "no upload bytes and no registered url", now)
         return
-    limit = settings_of(session).evidence_fetch_max_bytes
+    inst = installation_of(session)  # a job handler: the worker's fixed signature
+    limit = inst.settings.evidence_fetch_max_bytes
     try:
         data, media_type = _fetch(fetcher, item.url, limit)
     except Missing as exc:
@@ -150,7 +157,7 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: F
     except (Unfetchable, FetchRefused) as exc:
         _unavailable(session, record, str(exc), now)
         return
-    _store(session, record, item, data, media_type, "url", item.url, now)
+    _store(session, inst.vault, record, item, data, media_type, "url", item.url, now)
 
 
 def _fetch(fetcher: Fetcher, url: str, limit: int) -> tuple[bytes, str | None]:
@@ -187,6 +194,7 @@ def _fetch(fetcher: Fetcher, url: str, limit: int) -> tuple[bytes, str | None]:
 
 def _store(
     session: Session,
+    vault: EvidenceVault,
     record: EvidenceRecord,
     item: ContentItem,
     data: bytes,
@@ -214,7 +222,6 @@ def _store(
         "signals": {s.signal: s.value for s in item.signals},
         "case_ids": [c.id for c in _cases_of(session, item.id)],
     }
-    vault = vault_of(session)
     vault.put(record.id, "media", data)
     vault.put(record.id, "meta", json.dumps(metadata, sort_keys=True).encode())
     record.status = "stored"
@@ -266,7 +273,7 @@ def read_for_filing(session: Session, record: EvidenceRecord, actor: str, now: d
 
 def _open(session: Session, record: EvidenceRecord, piece: str) -> bytes:
     try:
-        return vault_of(session).get(record.id, piece)
+        return installation_of(session).vault.get(record.id, piece)
     except EvidenceUnreadable as exc:
         raise Conflict(str(exc), "evidence_unreadable") from None
 
@@ -275,7 +282,7 @@ def _open(session: Session, record: EvidenceRecord, piece: str) -> bytes:
 
 
 def retention_policy(session: Session) -> retention.RetentionPolicy:
-    settings = settings_of(session)
+    settings = installation_of(session).settings
     return retention.RetentionPolicy(
         after_decision=timedelta(days=settings.evidence_retention_days),
         after_filing=timedelta(days=settings.csam_retention_days),
@@ -342,7 +349,7 @@ def purge(session: Session, payload: dict[str, Any], now: datetime) -> None:
         return  # kept longer since this job was queued; a later job carries the new date
     if under_hold(session, record.item_id):
         return  # released holds queue the purge again
-    vault_of(session).delete(record.id)
+    installation_of(session).vault.delete(record.id)
     record.status = "purged"
     record.purged_at = now
     _log(session, record.item_id, ACTOR, now, "purged", record, {})

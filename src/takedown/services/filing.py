@@ -56,7 +56,7 @@ from takedown.domain.vocabulary import (
 from takedown.jobs import FILINGS, Job, JobContext, RetryPolicy
 from takedown.services import case_log, evidence
 from takedown.services.errors import Conflict, NotFound
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.store.database import transaction
 from takedown.store.filings import EvidenceRecord, Filing, FilingFile
 from takedown.store.models import Account as PlatformAccount
@@ -346,7 +346,7 @@ def _prepare(sessions: sessionmaker[Session], filing_id: str, now: datetime) -> 
         filing = session.get(Filing, filing_id)
         if filing is None or filing.status in FINAL:
             return None
-        settings = settings_of(session)
+        settings = installation_of(session).settings
         if not settings.ncmec_url:
             raise FilingProblem(
                 "TAKEDOWN_NCMEC_URL is not set: the report cannot be sent",
@@ -480,7 +480,7 @@ def _record_failure(
         filing = session.get(Filing, filing_id)
         if filing is None:
             return False
-        settings = settings_of(session)
+        settings = installation_of(session).settings
         filing.attempts += 1
         filing.last_error = json.dumps(
             {

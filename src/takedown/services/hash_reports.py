@@ -12,12 +12,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import triage_report
 from takedown.domain.vocabulary import EventType
 from takedown.services import case_log
 from takedown.services.banks import HashEntry, add_hashes, ensure_bank
 from takedown.services.cases import SYSTEM
+from takedown.services.installation import Installation
 from takedown.services.match_index import MediaQuery, StoredMatch
 from takedown.services.matching import join_case, propose_copy, refreshed
 from takedown.services.reports import ReportInput, ReportReceipt, file_report
@@ -27,17 +27,17 @@ from takedown.store.models import Case, ContentItem
 
 def file_hash_report(
     session: Session,
+    inst: Installation,
     now: datetime,
     hashes: list[HashEntry],
     data: ReportInput,
     reporter: str,
-    policy: DeadlinePolicy,
-    restrict_max: int,
 ) -> tuple[ReportReceipt, list[ContentItem]]:
     """File the report about the nearest matching item and join every other match to its
     case, hidden with it when the case hides content. Returns the receipt and the matches.
 
-    A key-less hash report hides at most `restrict_max` items at once (one anonymous report
+    A key-less hash report hides at most `restrict_max` items at once
+    (TAKEDOWN_HASH_REPORT_RESTRICT_MAX) (one anonymous report
     hid ten items of ten accounts, issue 10): past that bound the report is held, its nearest
     `restrict_max` matches are hidden, and the rest are joined to the case for a reviewer,
     visible until someone decides.
@@ -45,7 +45,8 @@ def file_hash_report(
     A stored video sharing only a stretch with a reported one is shown on the case as a
     possible copy, not joined (DESIGN rule 11); it is not among the matches returned.
     """
-    matcher = refreshed(session)
+    restrict_max = inst.settings.hash_report_restrict_max
+    matcher = refreshed(session, inst)
     best: dict[str, StoredMatch] = {}
     for entry in hashes:
         for match in matcher.find_stored(MediaQuery.of_hash(entry.signal, entry.value)):
@@ -63,6 +64,7 @@ def file_hash_report(
     )
     receipt = file_report(
         session,
+        inst,
         now,
         replace(
             data,
@@ -71,7 +73,6 @@ def file_hash_report(
             held_for_review=data.held_for_review or bounded,
         ),
         reporter,
-        policy,
     )
     for match, item in found[1:]:
         reason = f"hash report: {match.signal} {match.closeness.describe()}"

@@ -1,39 +1,87 @@
-"""What a use case needs from this installation beyond the database: settings and the vault.
+"""What a use case needs from this installation beyond the database and the clock.
 
-Runtime.build puts both on every session it makes (`Session.info`), so entry points with a
-fixed signature, such as `enforcement.apply_final_decision` or `evidence.read_media`, reach the
-configured strike threshold or the evidence key without a module-level global (several runtimes
-live in one test process).
+`Installation` is built once per process (Runtime.build) and passed explicitly by the adapters
+into the service functions that need it: the settings, the evidence vault, this process's
+replica of the match index, and the deadline policy. Nothing here is a module-level global, so
+several installations live in one test process.
+
+`installation_of(session)` is the compatibility path for entry points whose signature is fixed
+by the worker (job handlers take a session, a payload and a time) and for rules reached deep
+inside a unit of work, which the request paths do not yet hand it to: the DSA statement queued
+by `case_log.record`, thumbnails forgotten by a restriction or a link, a strike counted and the
+copies gathered by a decision (services.enforcement), evidence read or preserved from a text,
+the reveal cap, a bank's quality floor. Runtime.build attaches the one object to its sessions.
+The lead's job registry is to hand the installation to job handlers in their context, retiring
+this path for them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import timedelta
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from takedown.config import Settings
+from takedown.domain.deadlines import DeadlinePolicy
+from takedown.domain.vocabulary import Priority
+from takedown.services.match_index import Matcher
 from takedown.store.evidence_vault import EvidenceVault, parse_key
 
-SETTINGS = "takedown.settings"
-VAULT = "takedown.evidence_vault"
+INSTALLATION = "takedown.installation"
 
 
-def attach(sessions: sessionmaker[Session], settings: Settings) -> EvidenceVault:
-    """Give every session of this factory the settings and the evidence vault."""
-    vault = EvidenceVault(settings.data_dir / "evidence", parse_key(settings.evidence_key))
-    # Merged with what other areas put there (matching.attach), in either order.
+def deadline_policy(settings: Settings) -> DeadlinePolicy:
+    """The response windows per priority (TAKEDOWN_DEADLINE_P*_MINUTES)."""
+    minutes = settings.deadline_minutes
+    return DeadlinePolicy(windows={Priority(p): timedelta(minutes=m) for p, m in minutes.items()})
+
+
+@dataclass(frozen=True)
+class Installation:
+    settings: Settings
+    matcher: Matcher
+    deadlines: DeadlinePolicy
+    evidence_vault: EvidenceVault | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Installation:
+        """Everything built from `settings`; the matcher is empty until it is refreshed."""
+        return cls(
+            settings=settings,
+            matcher=Matcher(settings.pdq_threshold, settings.pdq_quality_min),
+            deadlines=deadline_policy(settings),
+            evidence_vault=EvidenceVault(
+                settings.data_dir / "evidence", parse_key(settings.evidence_key)
+            ),
+        )
+
+    @property
+    def vault(self) -> EvidenceVault:
+        if self.evidence_vault is None:
+            raise RuntimeError("this installation has no evidence vault; build it with .of")
+        return self.evidence_vault
+
+
+def attach(sessions: sessionmaker[Session], installation: Installation) -> None:
+    """Give every session of this factory the installation (the compatibility path)."""
     info = dict(sessions.kw.get("info") or {})
-    info.update({SETTINGS: settings, VAULT: vault})
+    info[INSTALLATION] = installation
     sessions.configure(info=info)
-    return vault
 
 
-def settings_of(session: Session) -> Settings:
-    settings = session.info.get(SETTINGS)
-    return settings if isinstance(settings, Settings) else Settings()
-
-
-def vault_of(session: Session) -> EvidenceVault:
-    vault = session.info.get(VAULT)
-    if not isinstance(vault, EvidenceVault):
-        raise RuntimeError("this session has no evidence vault; build it through Runtime.build")
-    return vault
+def installation_of(session: Session) -> Installation:
+    """The installation attached to this session's factory. A session made elsewhere (a CLI
+    command, a script) gets the defaults and a fresh matcher filled from the database (correct,
+    only slower), and no evidence vault."""
+    found = session.info.get(INSTALLATION)
+    if isinstance(found, Installation):
+        return found
+    settings = Settings()
+    fallback = Installation(
+        settings,
+        Matcher(settings.pdq_threshold, settings.pdq_quality_min),
+        deadline_policy(settings),
+    )
+    session.info[INSTALLATION] = fallback
+    return fallback

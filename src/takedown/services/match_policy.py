@@ -19,12 +19,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.domain.case_state import transition
+from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.match_quality import FLOOD_WINDOW, floods, vetoed
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import CaseState, EventType, Priority
 from takedown.exchanges.provenance import origins
 from takedown.services import case_log
 from takedown.services.cases import SYSTEM, link_item, open_case
+from takedown.services.installation import Installation
 from takedown.services.match_index import BankMatch
 from takedown.signals import SIGNAL_TYPES, IndexedSignal
 from takedown.store.banks import Bank, BankEntryHit, BankHash
@@ -168,11 +170,17 @@ def live(
 
 
 def act_or_withhold(
-    session: Session, matches: list[LiveMatch], item: ContentItem, now: datetime, limit: int
+    session: Session,
+    inst: Installation,
+    matches: list[LiveMatch],
+    item: ContentItem,
+    now: datetime,
 ) -> tuple[list[LiveMatch], list[LiveMatch]]:
     """Count each match against its entry's distinct items in the last hour; the entry that
-    goes over `limit` is quarantined and its match withheld, as are matches of entries already
-    quarantined. Returns (matches that act, matches withheld)."""
+    goes over the flood limit (TAKEDOWN_BANK_FLOOD_LIMIT) is quarantined and its match
+    withheld, as are matches of entries already quarantined. Returns (matches that act,
+    matches withheld)."""
+    limit = inst.settings.bank_flood_limit
     acting: list[LiveMatch] = []
     withheld: list[LiveMatch] = []
     for match in matches:
@@ -181,7 +189,7 @@ def act_or_withhold(
             continue
         count = _count_hit(session, match.entry.hash_id, item.id, now)
         if floods(count, limit):
-            quarantine(session, match, item, count, limit, now)
+            quarantine(session, match, item, count, limit, now, inst.deadlines)
             withheld.append(dataclasses.replace(match, quarantined=True))
         else:
             acting.append(match)
@@ -214,6 +222,7 @@ def quarantine(
     count: int,
     limit: int,
     now: datetime,
+    deadlines: DeadlinePolicy,
 ) -> Case:
     """Stop the entry acting and put it before a lead: a case escalated to leads at once,
     holding the item that tipped it over, which is not hidden (the match is in doubt)."""
@@ -224,10 +233,8 @@ def quarantine(
         f"bank entry {match.bank_content_id} in bank {match.entry.bank} matched {count} distinct "
         f"items within an hour (limit {limit}); quarantined until a lead looks at it"
     )
-    from takedown.services.matching import deadlines_of
-
     triage = Triage(Priority.P1, restrict=False, child_safety=False, reason=reason)
-    case = open_case(session, triage, "other", now, deadlines_of(session))
+    case = open_case(session, triage, "other", now, deadlines)
     link_item(session, case, item, f"flood: {match.signal} {match.closeness.describe()}", now)
     case.escalated_at = now
     case.state = transition(CaseState.OPEN, CaseState.ESCALATED).value

@@ -6,9 +6,9 @@ match at once (a job, so the request returns fast) and gathers them into one cas
 one item gathers the stored copies of its media. All of it is lookups in this process's
 `Matcher` (services.match_index), never table scans.
 
-The matcher and the deadline policy reach these functions through the session
-(`Session.info`, set by `attach` in Runtime.build), as `installation` does for settings, so
-entry points with fixed signatures (`scan_for_copies`, `reports.file_report`) need no globals.
+The matcher, the deadline policy and the flood limit come in the `Installation` the caller
+passes; only the job handlers (`scan_new_bank_hashes`, `hash_held_video`), whose signature the
+worker fixes, take it from their session (services.installation.installation_of).
 """
 
 from __future__ import annotations
@@ -17,22 +17,22 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from takedown.domain.banks import BankAction, MatchEffect, effect_of_match, retroactive_state
 from takedown.domain.case_state import AWAITING_DECISION
-from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
 from takedown.jobs import SCANS, VIDEO, Job, JobContext
 from takedown.services import case_log, match_policy, possible_copies
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
+from takedown.services.installation import Installation, installation_of
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
 from takedown.services.match_policy import LiveMatch
 from takedown.services.restriction import remove_item, require_restriction, restrict_item
@@ -45,57 +45,15 @@ from takedown.store.types import new_id
 
 log = logging.getLogger("takedown.matching")
 
-MATCHER = "takedown.matcher"
-DEADLINES = "takedown.deadlines"
 VIDEO_HASH = "video.hash"
 # Looking up stored content against hashes just added to a bank (DESIGN rule 6).
 BANK_SCAN = "bank.scan"
 
 
-def attach(sessions: sessionmaker[Session], matcher: Matcher, deadlines: DeadlinePolicy) -> None:
-    """Give every session of this factory the process's matcher and deadline policy.
-
-    Merges with what other areas put in `info` (installation.attach), in either order.
-    """
-    info = dict(sessions.kw.get("info") or {})
-    info.update({MATCHER: matcher, DEADLINES: deadlines})
-    sessions.configure(info=info)
-
-
-def matcher_of(session: Session) -> Matcher:
-    """The process's matcher; a session made elsewhere (a script) gets a fresh one, filled from
-    the database: correct, only slower."""
-    matcher = session.info.get(MATCHER)
-    if isinstance(matcher, Matcher):
-        return matcher
-    from takedown.services.installation import settings_of
-
-    settings = settings_of(session)
-    matcher = Matcher(settings.pdq_threshold, settings.pdq_quality_min)
-    session.info[MATCHER] = matcher
-    return matcher
-
-
-def deadlines_of(session: Session) -> DeadlinePolicy:
-    policy = session.info.get(DEADLINES)
-    if isinstance(policy, DeadlinePolicy):
-        return policy
-    from takedown.services.installation import settings_of
-
-    minutes = settings_of(session).deadline_minutes
-    return DeadlinePolicy(windows={Priority(p): timedelta(minutes=m) for p, m in minutes.items()})
-
-
-def _flood_limit(session: Session) -> int:
-    from takedown.services.installation import settings_of
-
-    return settings_of(session).bank_flood_limit
-
-
-def refreshed(session: Session) -> Matcher:
-    matcher = matcher_of(session)
-    matcher.refresh(session)
-    return matcher
+def refreshed(session: Session, inst: Installation) -> Matcher:
+    """The process's matcher, caught up with what this session can see (see `Matcher`)."""
+    inst.matcher.refresh(session)
+    return inst.matcher
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -219,6 +177,7 @@ def live_bank_matches(
 
 def case_for_match(
     session: Session,
+    inst: Installation,
     effect: MatchEffect,
     item_ids: Iterable[str],
     now: datetime,
@@ -234,11 +193,12 @@ def case_for_match(
         reported = session.get(Case, source.case_id)
         if reported is not None and reported.state in AWAITING_DECISION:
             return reported
-    return open_case(session, effect.triage, effect.category.value, now, deadlines_of(session))
+    return open_case(session, effect.triage, effect.category.value, now, inst.deadlines)
 
 
 def apply_bank_matches(
     session: Session,
+    inst: Installation,
     items: list[tuple[ContentItem, BankMatch]],
     now: datetime,
     at_upload: bool,
@@ -252,10 +212,11 @@ def apply_bank_matches(
     case of its own that hides nothing (DESIGN rule 11).
     """
     acting = [(item, match) for item, match in items if not match.partial]
-    case = _act_on_bank_matches(session, acting, now, at_upload)
+    case = _act_on_bank_matches(session, inst, acting, now, at_upload)
     for item, match in items:
         if match.partial:
-            case = _propose_bank_match(session, case, item, match, now) if case is None else case
+            if case is None:
+                case = _propose_bank_match(session, inst, item, match, now)
             possible_copies.propose(
                 session,
                 case,
@@ -269,7 +230,7 @@ def apply_bank_matches(
 
 
 def _propose_bank_match(
-    session: Session, case: Case | None, item: ContentItem, match: BankMatch, now: datetime
+    session: Session, inst: Installation, item: ContentItem, match: BankMatch, now: datetime
 ) -> Case:
     """The case a partial bank match is shown in: the item's own undecided case, else a new
     one with the bank's priority that hides nothing."""
@@ -279,15 +240,14 @@ def _propose_bank_match(
     existing = open_cases_of(session, [item.id])
     if existing:
         return existing[0]
-    case = open_case(
-        session, review_only.triage, review_only.category.value, now, deadlines_of(session)
-    )
+    case = open_case(session, review_only.triage, review_only.category.value, now, inst.deadlines)
     match_report(session, case, review_only, match, item.content_id, now)
     return case
 
 
 def _act_on_bank_matches(
     session: Session,
+    inst: Installation,
     items: list[tuple[ContentItem, BankMatch]],
     now: datetime,
     at_upload: bool,
@@ -303,7 +263,7 @@ def _act_on_bank_matches(
         effects, key=lambda e: (e[2].triage.priority.rank, e[1].closeness.rank)
     )
     case = case_for_match(
-        session, lead_effect, [i.id for i, _, _ in effects], now, lead_match.entry.hash_id
+        session, inst, lead_effect, [i.id for i, _, _ in effects], now, lead_match.entry.hash_id
     )
     match_report(session, case, lead_effect, lead_match, effects[0][0].content_id, now)
     if lead_effect.triage.child_safety:
@@ -317,7 +277,7 @@ def _act_on_bank_matches(
             now,
         )
         record_match(session, case, item, match, now)
-    reprioritise(session, case, now, deadlines_of(session))
+    reprioritise(session, case, now, inst.deadlines)
     for item, match, effect in effects:
         action = BankAction(match.entry.action)
         state = effect.state if at_upload else retroactive_state(action, match.entry.child_safety)
@@ -351,13 +311,17 @@ class Screening:
 
 
 def screen_upload(
-    session: Session, item: ContentItem, now: datetime, query: MediaQuery | None = None
+    session: Session,
+    inst: Installation,
+    item: ContentItem,
+    now: datetime,
+    query: MediaQuery | None = None,
 ) -> Screening:
     """Match a new upload against the banks and the stored items, and act on what it finds.
 
     The caller refreshed the matcher before flushing the item (see `Matcher`).
     """
-    matcher = matcher_of(session)
+    matcher = inst.matcher
     query = query if query is not None else MediaQuery.of_item(item)
     if not query:
         return Screening([], None)
@@ -379,10 +343,8 @@ def screen_upload(
             )
     bank_matches = live_bank_matches(session, matcher, query, now)
     # An entry that floods (too many distinct items in an hour) stops acting: a lead decides.
-    acting, withheld = match_policy.act_or_withhold(
-        session, bank_matches, item, now, _flood_limit(session)
-    )
-    case = apply_bank_matches(session, [(item, m) for m in acting], now, at_upload=True)
+    acting, withheld = match_policy.act_or_withhold(session, inst, bank_matches, item, now)
+    case = apply_bank_matches(session, inst, [(item, m) for m in acting], now, at_upload=True)
     return Screening(
         [m.as_json(case.id if case else None) for m in acting]
         + [m.as_json(None) for m in withheld],
@@ -394,7 +356,7 @@ def screen_upload(
 
 
 def join_copies(
-    session: Session, case: Case, item: ContentItem, now: datetime
+    session: Session, inst: Installation, case: Case, item: ContentItem, now: datetime
 ) -> list[ContentItem]:
     """Join the stored copies of one item's media to the case (a report on one copy gathers
     the others), hidden with it when the case hides content.
@@ -403,7 +365,7 @@ def join_copies(
     with it, or is an excerpt of it, is proposed to the reviewer instead: which part of the
     item is abusive is the reviewer's call, not the overlap's.
     """
-    matcher = refreshed(session)
+    matcher = refreshed(session, inst)
     linked = {link.item_id for link in case.links}
     joined = []
     for match in matcher.find_stored(MediaQuery.of_item(item), exclude=linked | {item.id}):
@@ -418,7 +380,9 @@ def join_copies(
     return joined
 
 
-def scan_for_copies(session: Session, case: Case, now: datetime) -> list[ContentItem]:
+def scan_for_copies(
+    session: Session, inst: Installation, case: Case, now: datetime
+) -> list[ContentItem]:
     """Every stored item matching any linked item's signals, joined to the case.
 
     The enforcement service calls this when a case is confirmed, so that every copy is
@@ -427,13 +391,13 @@ def scan_for_copies(session: Session, case: Case, now: datetime) -> list[Content
     """
     joined: list[ContentItem] = []
     for link in list(case.links):
-        joined.extend(join_copies(session, case, link.item, now))
+        joined.extend(join_copies(session, inst, case, link.item, now))
     return joined
 
 
-def case_for_copies(session: Session, item: ContentItem) -> Case | None:
+def case_for_copies(session: Session, inst: Installation, item: ContentItem) -> Case | None:
     """The undecided case of a stored item whose media match this one, if any."""
-    matcher = refreshed(session)
+    matcher = refreshed(session, inst)
     copies = matcher.find_stored(MediaQuery.of_item(item), exclude={item.id})
     cases = open_cases_of(session, [m.item_id for m in copies if m.stored_found_whole])
     return cases[0] if cases else None
@@ -447,8 +411,8 @@ def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetim
     gather them into one case per hash (joining a case they are already in) and hide them."""
     from takedown.store.banks import BankHash
 
-    matcher = refreshed(session)
-    limit = _flood_limit(session)
+    inst = installation_of(session)  # a job handler: the worker's fixed signature
+    matcher = refreshed(session, inst)
     ids = [int(i) for i in payload.get("hash_ids", [])]
     rows = list(session.scalars(select(BankHash).where(BankHash.id.in_(ids)).order_by(BankHash.id)))
     found_total = 0
@@ -467,9 +431,9 @@ def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetim
             # a retired, deleted, disabled or suppression entry never acts.
             standing = live_bank_matches(session, matcher, MediaQuery.of_item(item), now)
             mine = [s for s in standing if s.entry.hash_id == row.id]
-            acting, _ = match_policy.act_or_withhold(session, mine, item, now, limit)
+            acting, _ = match_policy.act_or_withhold(session, inst, mine, item, now)
             items.extend((item, a) for a in acting)
-        apply_bank_matches(session, items, now, at_upload=False)
+        apply_bank_matches(session, inst, items, now, at_upload=False)
         found_total += len(items)
     log.info("bank scan of %d hashes found %d stored items", len(ids), found_total)
 
@@ -521,7 +485,8 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
     if item is None:
         path.unlink(missing_ok=True)
         return
-    refreshed(session)  # before this job flushes the item's vPDQ
+    inst = installation_of(session)  # a job handler: the worker's fixed signature
+    refreshed(session, inst)  # before this job flushes the item's vPDQ
     failure: str | None = None
     frames: list[VpdqFrame] | None = None
     try:
@@ -538,7 +503,7 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
         value = json.dumps(format_frames(frames))
         item.signals.append(ContentSignal(item_id=item.id, signal="vpdq", value=value))
         session.flush()
-        screen_upload(session, item, now, MediaQuery(vpdq=frames))
+        screen_upload(session, inst, item, now, MediaQuery(vpdq=frames))
     for case in open_cases_of(session, [item.id]):
         if case.restrict_required:
             restrict_item(session, case, item, SYSTEM, "case hides its content", now)
@@ -547,7 +512,7 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
         # One review case per account for its unhashable uploads: a flood of junk "videos"
         # is one thing to look at, not a queue full of cases (issue 10.9).
         case = unhashable_case_of(session, item.account_id) or open_case(
-            session, triage, "other", now, deadlines_of(session)
+            session, triage, "other", now, inst.deadlines
         )
         link_item(session, case, item, UNHASHABLE, now)
         require_restriction(session, case, SYSTEM, triage.reason, now)
@@ -567,10 +532,12 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
     path.unlink(missing_ok=True)
 
 
-def matches_of(session: Session, item: ContentItem, now: datetime) -> list[dict[str, Any]]:
+def matches_of(
+    session: Session, inst: Installation, item: ContentItem, now: datetime
+) -> list[dict[str, Any]]:
     """The bank matches of an item already registered, as the first answer gave them
     (registering again is idempotent)."""
-    matcher = refreshed(session)
+    matcher = refreshed(session, inst)
     found = live_bank_matches(session, matcher, MediaQuery.of_item(item), now)
     cases = open_cases_of(session, [item.id])
     if not cases:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from takedown.config import Settings
 from takedown.jobs import NOTICES, Job, JobContext
+from takedown.notices.emails import compose_update
 from takedown.store.models import CaseEvent, Report
-from takedown.web.public.emails import compose_update
 
 log = logging.getLogger("takedown.notifications")
 

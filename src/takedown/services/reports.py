@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
-from takedown.domain.deadlines import DeadlinePolicy
 from takedown.domain.report_abuse import (
     BurstPolicy,
     ReporterSighting,
@@ -43,6 +42,7 @@ from takedown.services.cases import (
     reopen_if_settled,
     reprioritise,
 )
+from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_case
 from takedown.store.models import Case, CaseEvent, ContentItem, Report
 from takedown.store.types import new_id
@@ -132,10 +132,10 @@ def find_item(session: Session, content_id: str | None, url: str | None) -> Cont
 
 def file_report(
     session: Session,
+    inst: Installation,
     now: datetime,
     data: ReportInput,
     reporter: str,
-    policy: DeadlinePolicy,
 ) -> ReportReceipt:
     """Store one report and apply its immediate effect. `reporter` comes from `reporter_key`."""
     triage = triage_report(data.category, data.reporter_role, data.depicts_minor)
@@ -143,7 +143,7 @@ def file_report(
 
     case = case_for_item(session, item) if item else None
     if case is None and item is not None:
-        case = matching.case_for_copies(session, item)  # copies of one media are one case
+        case = matching.case_for_copies(session, inst, item)  # copies of one media are one case
     if case is None:
         waiting = cases_waiting_for(session, data.content_id, data.url)
         case = waiting[0] if waiting else None
@@ -151,11 +151,11 @@ def file_report(
     if case is None and about_account:
         case = account_cases.open_case_about(session, str(data.account_id))
     if case is None:
-        case = open_case(session, triage, data.category.value, now, policy)
+        case = open_case(session, triage, data.category.value, now, inst.deadlines)
         if about_account:
             case.subject_account_id = data.account_id
     else:
-        reopen_if_settled(session, case, now, policy)
+        reopen_if_settled(session, case, now, inst.deadlines)
     if triage.child_safety and not case.child_safety:
         case.child_safety = True
 
@@ -186,7 +186,7 @@ def file_report(
     removal_request = is_removal_request(
         data.category, data.reporter_role, data.good_faith_statement, data.signature
     )
-    removal_due = take_it_down.start_clock(case, now, policy) if removal_request else None
+    removal_due = take_it_down.start_clock(case, now, inst.deadlines) if removal_request else None
     case_log.record(
         session,
         case,
@@ -212,9 +212,9 @@ def file_report(
     )
     if item is not None:
         link_item(session, case, item, "reported", now)
-        matching.join_copies(session, case, item, now)
+        matching.join_copies(session, inst, case, item, now)
     thumbnails.forget_if_sexual(session, case, data.category.value)
-    reprioritise(session, case, now, policy)
+    reprioritise(session, case, now, inst.deadlines)
     # A case raised to P0 by distinct reporters of child sexual content is hidden like any P0,
     # unless those reporters are a burst of newcomers (domain.report_abuse): then a reviewer
     # looks at the case and its reporters first.

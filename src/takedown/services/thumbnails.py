@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from takedown.config import Settings
 from takedown.domain.reported_preview import THUMBNAIL_MAX_PX, is_sexual, thumbnail_allowed
 from takedown.domain.vocabulary import ContentState
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.store.evidence_vault import EvidenceUnreadable, EvidenceVault, parse_key
 from takedown.store.models import Case, CaseItem, ContentItem, Report
 
@@ -70,7 +70,7 @@ def _store_for(settings: Settings) -> EvidenceVault | None:
 
 
 def _store(session: Session) -> EvidenceVault | None:
-    return _store_for(settings_of(session))
+    return _store_for(installation_of(session).settings)
 
 
 def discard(settings: Settings, item_id: str) -> None:

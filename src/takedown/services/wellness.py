@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import EventType
 from takedown.services.errors import Forbidden, Invalid
-from takedown.services.installation import settings_of
+from takedown.services.installation import installation_of
 from takedown.store.models import CaseEvent
 from takedown.store.oversight import OversightSetting
 
@@ -27,7 +27,7 @@ def daily_reveal_cap(session: Session) -> int:
     row = session.get(OversightSetting, REVEAL_CAP)
     if row is not None and isinstance(row.value, int):
         return row.value
-    return settings_of(session).reveal_daily_cap
+    return installation_of(session).settings.reveal_daily_cap
 
 
 def set_daily_reveal_cap(session: Session, cap: int, who: str, now: datetime) -> int:

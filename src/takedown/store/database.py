@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,10 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# A unit of work that commits on success and rolls back on error (Runtime.transaction): what a
+# use case that owns its transaction is given, rather than the whole runtime.
+Transaction = Callable[[], AbstractContextManager[Session]]
 
 
 def normalise_url(url: str) -> str:

@@ -1,23 +1,18 @@
-"""The one Jinja2 environment for every page, with Babel's gettext for all visible words."""
+"""The one Jinja2 environment for every page, with the catalogue's gettext for all visible words
+(takedown.catalogue)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from babel.support import NullTranslations, Translations
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from takedown.catalogue import DEFAULT_LOCALE, translations
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-LOCALES = HERE / "locale"
-DEFAULT_LOCALE = "en"
-
-
-def translations(locale: str = DEFAULT_LOCALE) -> NullTranslations:
-    """Compiled catalogues from web/locale; English falls back to the source strings."""
-    return Translations.load(str(LOCALES), [locale], domain="messages")
 
 
 def make_templates(locale: str = DEFAULT_LOCALE) -> Jinja2Templates:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
-from takedown.api.app import create_app
+from takedown.app import create_app
 from takedown.config import Settings
 from takedown.runtime import Runtime
 from takedown.services import access

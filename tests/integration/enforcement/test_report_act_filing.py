@@ -18,7 +18,7 @@ from takedown.config import Settings
 from takedown.cybertipline.report import INCIDENT_CHILD_SEX_TRAFFICKING, INCIDENT_ONLINE_ENTICEMENT
 from takedown.cybertipline.schema import xsd_problems
 from takedown.services import access
-from takedown.services.installation import SETTINGS
+from takedown.services.installation import INSTALLATION
 from takedown.store.filings import Filing
 from tests.support.enforcement import decide
 from tests.support.factories import Api
@@ -114,7 +114,10 @@ def test_an_invalid_filing_shows_legal_the_reason_and_the_fix_and_can_be_retried
 ) -> None:
     sessions = api.runtime.sessions
     info = dict(sessions.kw["info"])
-    sessions.configure(info={**info, SETTINGS: replace(settings, ncmec_reporter_email="")})
+    without_email = replace(settings, ncmec_reporter_email="")
+    sessions.configure(
+        info={**info, INSTALLATION: replace(api.runtime.installation, settings=without_email)}
+    )
     case_id = text_case(api)
     decide(api, case_id, "violating", "grooming")
     api.runtime.worker.drain()
@@ -181,7 +184,10 @@ def test_the_legal_page_shows_the_reason_and_fix_and_its_button_retries(
     staff_user(api, "rita", "reviewer")
     sessions = api.runtime.sessions
     info = dict(sessions.kw["info"])
-    sessions.configure(info={**info, SETTINGS: replace(settings, ncmec_reporter_email="")})
+    without_email = replace(settings, ncmec_reporter_email="")
+    sessions.configure(
+        info={**info, INSTALLATION: replace(api.runtime.installation, settings=without_email)}
+    )
     case_id = text_case(api)
     decide(api, case_id, "violating", "grooming")
     api.runtime.worker.drain()
@@ -226,7 +232,9 @@ def test_a_report_ncmec_deleted_unfinished_is_submitted_afresh(
         sessions = api.runtime.sessions
         info = dict(sessions.kw["info"])
         moved = replace(settings, ncmec_url=tipline.url)
-        sessions.configure(info={**info, SETTINGS: moved})
+        sessions.configure(
+            info={**info, INSTALLATION: replace(api.runtime.installation, settings=moved)}
+        )
         tipline.fail_steps = {"finish": 1}  # NCMEC is down right after the report was opened
         case_id = text_case(api)
         decide(api, case_id, "violating", "grooming")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from takedown.api.app import create_app
+from takedown.app import create_app
 from takedown.config import Settings
 from takedown.runtime import Runtime
 from tests.support.media_host import MediaHost

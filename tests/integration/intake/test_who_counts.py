@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from takedown.api.app import create_app
+from takedown.app import create_app
 from takedown.clock import ManualClock
 from takedown.config import Settings
 from takedown.runtime import Runtime

@@ -1,4 +1,5 @@
-"""Every word of the web pages is in the message catalogue, and English is compiled."""
+"""Every word of the web pages and the notices is in the message catalogue, and English is
+compiled."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from takedown.web.templating import LOCALES, translations
+from takedown.catalogue import LOCALES, translations
 
-WEB = LOCALES.parent
+# Where visible words are: the pages and the update e-mails (takedown/babel.cfg says the same).
+SOURCES = [LOCALES.parent / "web", LOCALES.parent / "notices"]
 
 
 def _extracted() -> set[str]:
@@ -23,8 +25,10 @@ def _extracted() -> set[str]:
     }
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
     ids = set()
-    for _, _, message, _, _ in extract_from_dir(str(WEB), method_map, options, keywords=keywords):
-        ids.add(message if isinstance(message, str) else message[0])
+    for source in SOURCES:
+        found = extract_from_dir(str(source), method_map, options, keywords=keywords)
+        for _, _, message, _, _ in found:
+            ids.add(message if isinstance(message, str) else message[0])
     return ids
 
 

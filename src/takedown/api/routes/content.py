@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -12,26 +11,19 @@ from sqlalchemy import select
 
 from takedown.api.deps import STAFF, require, runtime
 from takedown.api.errors import ApiError
-from takedown.api.presenters import signals_of
+from takedown.api.presenters import signals_json
 from takedown.api.schemas import ContentOut, ContentStatusOut, ContentUpdateIn
 from takedown.api.upload_slots import upload_slot
-from takedown.domain.vocabulary import MAX_ITEM_TEXT, MEDIA_KINDS, ItemKind
+from takedown.domain.vocabulary import MAX_ITEM_TEXT, ItemKind
 from takedown.runtime import Runtime
-from takedown.services import thumbnails
 from takedown.services.access import Principal, Role
-from takedown.services.content import SignalValue, register_content, update_content
+from takedown.services.content import SignalValue, update_content
 from takedown.services.errors import NotFound
-from takedown.services.evidence import capture_upload
-from takedown.services.matching import hold_video
-from takedown.signals import SIGNAL_TYPES, indexed_signals
-from takedown.signals.hashing import hash_media
-from takedown.signals.media import MediaLimits, MediaRejected, check_size, sniff_kind
-from takedown.signals.media_type import detected_type
+from takedown.services.uploads import MAX_UPLOAD_BYTES, Upload, receive_upload
+from takedown.signals import SIGNAL_TYPES
 from takedown.store.models import CaseItem, ContentItem
 
 router = APIRouter(tags=["platform"])
-
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 def parse_signals(text: str | None) -> list[SignalValue]:
@@ -63,30 +55,6 @@ def parse_signals(text: str | None) -> list[SignalValue]:
     return out
 
 
-def hash_upload(data: bytes) -> tuple[list[SignalValue], bytes | None]:
-    """The signals of an uploaded file, and the bytes again when it is a video.
-
-    Images are hashed here, in the request (PDQ with quality, its dihedral variants, MD5,
-    SHA-256). A video gets its digests now and its vPDQ from a job (`hold_video`), so the
-    upload is answered fast. Bad media are a 4xx in the error shape (`MediaRejected`).
-    """
-    limits = MediaLimits(max_bytes=MAX_UPLOAD_BYTES)
-    try:
-        check_size(len(data), limits)
-        if sniff_kind(data) == "video":
-            # Every signal that hashes a video file itself now (the digests); vPDQ comes later.
-            now_values = [
-                SignalValue(s.name, value)
-                for s in indexed_signals()
-                if "video" in s.media_kinds and (value := s.hash_file(data, "video", limits))
-            ]
-            return now_values, data
-        signals = hash_media(data, limits)
-    except MediaRejected as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
-    return [SignalValue(*row) for row in signals.rows()], None
-
-
 async def read_upload(file: UploadFile) -> bytes:
     data = bytearray()
     while chunk := await file.read(1 << 20):
@@ -114,84 +82,29 @@ async def post_content(
     rt: Runtime = Depends(runtime),
     _slot: None = Depends(upload_slot),
 ) -> dict[str, Any]:
-    parsed = parse_signals(signals)
-    media_type = None
-    upload: bytes | None = None
-    video: bytes | None = None
-    small: bytes | None = None  # the reporter's thumbnail of an image (services.thumbnails)
-    if file is not None:
-        upload = await read_upload(file)
-        hashed, video = await run_in_threadpool(hash_upload, upload)
-        # The declared type (file.content_type) is the uploader's claim and is never kept.
-        media_type = await run_in_threadpool(detected_type, upload)
-        if video is None and media_type and media_type.startswith("image/"):
-            small = await run_in_threadpool(thumbnails.shrink, upload)
-        given = {s.signal for s in parsed}
-        parsed.extend(s for s in hashed if s.signal not in given)
-    if not parsed and (kind in MEDIA_KINDS or (kind is None and text is None)):
-        # An image or video is only useful hashed; an item without media says what it is.
-        raise ApiError(
-            422,
-            "missing_media",
-            "send the media as `file`, or its `signals`; for an item without media give "
-            "`kind` (text, link, profile, other) or its `text`",
-        )
-    if kind is None and not parsed:
-        kind = ItemKind.TEXT
-
-    def store() -> dict[str, Any]:
-        # The database work runs on a worker thread: on the event loop, one registration
-        # held up every other request of the process (issue 15).
-        held: Path | None = None
-        kept: str | None = None
-        try:
-            with rt.transaction() as session:
-                result = register_content(
-                    session,
-                    rt.clock.now(),
-                    content_id,
-                    account_id,
-                    url,
-                    parsed,
-                    media_type,
-                    hold_for_hashing=video is not None,
-                    kind=kind.value if kind is not None else None,
-                    text=text,
-                    title=title,
-                )
-                if upload is not None:
-                    # Hidden in this same request: the uploaded bytes become the evidence copy now.
-                    capture_upload(session, result.item, upload, media_type, rt.clock.now())
-                if (
-                    small is not None
-                    and result.created
-                    and thumbnails.keep(session, result.item, small)
-                ):
-                    kept = result.item.id
-                if video is not None and result.created:
-                    # Kept only until the video.hash job has hashed it (services.matching).
-                    held = rt.settings.data_dir / "held-videos" / result.item.id
-                    held.parent.mkdir(parents=True, exist_ok=True)
-                    held.write_bytes(video)
-                    hold_video(session, result.item, held, rt.clock.now())
-                out = {
-                    "content_id": result.item.content_id,
-                    "verdict": result.verdict,
-                    "state": result.item.state,
-                    "signals": signals_of(result.item),
-                    "matches": result.matches,
-                }
-        except BaseException:
-            if held is not None:  # bad input leaves nothing behind
-                held.unlink(missing_ok=True)
-            if kept is not None:
-                thumbnails.discard(rt.settings, kept)
-            raise
-        return out
-
-    out = await run_in_threadpool(store)
-    rt.metrics.content.labels(verdict=out["verdict"]).inc()
-    return out
+    upload = Upload(
+        content_id=content_id,
+        account_id=account_id,
+        url=url,
+        signals=parse_signals(signals),
+        file=await read_upload(file) if file is not None else None,
+        kind=kind,
+        text=text,
+        title=title,
+    )
+    # Hashing and the database block: on the event loop, one registration held up every
+    # other request of the process (issue 15).
+    answer = await run_in_threadpool(
+        receive_upload, rt.transaction, rt.clock, rt.installation, upload
+    )
+    rt.metrics.content.labels(verdict=answer.verdict).inc()
+    return {
+        "content_id": answer.content_id,
+        "verdict": answer.verdict,
+        "state": answer.state,
+        "signals": signals_json(answer.signals),
+        "matches": answer.matches,
+    }
 
 
 @router.get("/v1/content/{content_id}", response_model=ContentStatusOut)

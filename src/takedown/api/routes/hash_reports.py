@@ -11,14 +11,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from takedown.api.deps import client_address, runtime
-from takedown.api.intake import admit_report
+from takedown.api.deps import runtime, take_report
 from takedown.api.routes.reports import receipt_out
 from takedown.api.schemas import ReporterFields, ReportOut
 from takedown.runtime import Runtime
 from takedown.services.banks import parse_json_hashes
-from takedown.services.hash_reports import file_hash_report
-from takedown.services.reports import ReportInput, reporter_key
+from takedown.services.reports import ReportInput
 
 router = APIRouter(tags=["public"])
 
@@ -54,21 +52,8 @@ def post_hash_report(
         contact_email=body.contact_email,
         reporter_account_id=body.reporter_account_id,
     )
-    data = admit_report(request, rt, data)
-    reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
-    with rt.transaction() as session:
-        receipt, matched = file_hash_report(
-            session,
-            rt.clock.now(),
-            entries,
-            data,
-            reporter,
-            rt.deadlines,
-            rt.settings.hash_report_restrict_max,
-        )
-        out = {
-            **receipt_out(request, rt, receipt),
-            "matched_content_ids": [item.content_id for item in matched],
-        }
-    rt.metrics.reports.labels(category=data.category.value, priority=out["priority"]).inc()
-    return out
+    receipt = take_report(request, data, hashes=entries)
+    return {
+        **receipt_out(request, rt, receipt),
+        "matched_content_ids": receipt.matched_content_ids,
+    }

@@ -6,15 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from takedown.api.deps import client_address, runtime
-from takedown.api.intake import admit_report, forwarding_platform
+from takedown.api.deps import runtime, take_report
+from takedown.api.intake import forwarding_platform
 from takedown.api.schemas import ReportIn, ReportOut, StatusOut
 from takedown.clock import rfc3339
 from takedown.runtime import Runtime
-from takedown.services.reports import ReportInput, ReportReceipt, file_report, reporter_key
+from takedown.services.intake import Receipt
+from takedown.services.reports import ReportInput
 from takedown.services.status import status_for_token
 
-# Rate limits are charged in take_report, once the report says which budget it belongs to.
+# Rate limits are charged in services.intake, once the report says which budget it is for.
 router = APIRouter(tags=["public"])
 
 
@@ -23,15 +24,15 @@ def status_url(request: Request, rt: Runtime, token: str) -> str:
     return f"{base}/status/{token}"
 
 
-def receipt_out(request: Request, rt: Runtime, receipt: ReportReceipt) -> dict[str, Any]:
-    """The reporter's receipt as the contract's ReportOut (read inside the transaction)."""
+def receipt_out(request: Request, rt: Runtime, receipt: Receipt) -> dict[str, Any]:
+    """The reporter's receipt as the contract's ReportOut."""
     return {
-        "report_id": receipt.report.id,
-        "case_id": receipt.case.id,
-        "priority": receipt.case.priority,
+        "report_id": receipt.report_id,
+        "case_id": receipt.case_id,
+        "priority": receipt.priority,
         "status_token": receipt.status_token,
         "status_url": status_url(request, rt, receipt.status_token),
-        "content_state": receipt.item.state if receipt.item else None,
+        "content_state": receipt.content_state,
     }
 
 
@@ -39,18 +40,7 @@ def receipt_out(request: Request, rt: Runtime, receipt: ReportReceipt) -> dict[s
 def post_report(body: ReportIn, request: Request, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
     platform = forwarding_platform(request, rt)
     data = ReportInput(**body.model_dump(), forwarded_by=platform.name if platform else None)
-    return take_report(request, rt, data)
-
-
-def take_report(request: Request, rt: Runtime, data: ReportInput) -> dict[str, Any]:
-    """File one report (the JSON endpoint and the web form share this); 429 past its budget."""
-    data = admit_report(request, rt, data)
-    reporter = reporter_key(rt.settings.secret_key, data, client_address(request))
-    with rt.transaction() as session:
-        receipt = file_report(session, rt.clock.now(), data, reporter, rt.deadlines)
-        out = receipt_out(request, rt, receipt)
-    rt.metrics.reports.labels(category=data.category.value, priority=out["priority"]).inc()
-    return out
+    return receipt_out(request, rt, take_report(request, data))
 
 
 @router.get("/v1/status/{status_token}", response_model=StatusOut)

@@ -1,4 +1,5 @@
 """The public side: report page, confirmation, status page and hash-only report (issue 6).
 
-`pages.router` holds the routes; `emails` the words of reporters' update emails.
+`pages.router` holds the routes; the words of reporters' update e-mails are in
+`takedown.notices`.
 """

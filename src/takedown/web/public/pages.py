@@ -1,8 +1,9 @@
 """The public pages: report an item, the confirmation, the status page, the hash-only report.
 
 Server-rendered and usable without JavaScript (only the hash-only page needs it, to hash on the
-person's own device). Thin adapters: filing goes through the same code as `POST /v1/reports`,
-the status page reads `services.status`, the appeal calls the review service.
+person's own device). Thin adapters: filing goes through `services.intake`, as
+`POST /v1/reports` does; the status page reads `services.status`, the appeal calls the review
+service.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from takedown.api.deps import client_address, public_rate_limit, runtime
-from takedown.api.errors import ApiError
-from takedown.api.routes.reports import take_report
+from takedown.api.deps import client_address, public_rate_limit, runtime, take_report
 from takedown.api.schemas import ReportIn
 from takedown.domain.take_it_down import REQUEST_CATEGORIES, REQUEST_ROLES
 from takedown.domain.vocabulary import Category
 from takedown.runtime import Runtime
 from takedown.services import thumbnails
-from takedown.services.errors import ServiceError
+from takedown.services.errors import RateLimited, ServiceError
 from takedown.services.reports import ReportInput, find_item, report_for_token
 from takedown.services.status import ReportedThing, StatusView, describe, status_for_token
 from takedown.web.public import appeals, choices, form_token
@@ -239,19 +238,18 @@ async def report_submit(request: Request, rt: Runtime = Depends(runtime)) -> Res
         context = _form_context(request, rt, values, errors)
         return _page(request, rt, "public/report.html", context, status=422, embeddable=True)
     try:
-        out = take_report(request, rt, data)
-    except ApiError as exc:
-        if exc.status != 429:
-            raise
-        return _limited_form(request, rt, values, exc)
+        receipt = take_report(request, data)
+    except RateLimited as exc:
+        return _limited_form(request, rt, values, exc.retry_after)
     # Post/redirect/get: reloading the confirmation must not file the report twice.
-    return RedirectResponse(f"/report/received/{out['status_token']}", status_code=303)
+    return RedirectResponse(f"/report/received/{receipt.status_token}", status_code=303)
 
 
-def _limited_form(request: Request, rt: Runtime, values: dict[str, str], exc: ApiError) -> Response:
+def _limited_form(
+    request: Request, rt: Runtime, values: dict[str, str], retry_after: int
+) -> Response:
     """A limited report comes back as the form, filled in, saying when to send it (DESIGN rule
     13): never "go back and send it again" with the statement lost."""
-    retry_after = int((exc.headers or {}).get("Retry-After", "60"))
     errors = {
         "form": choices.N_(
             "Many reports came from your network just now, so we could not take yours yet. "
@@ -360,7 +358,7 @@ async def appeal(request: Request, token: str, rt: Runtime = Depends(runtime)) -
         return RedirectResponse(f"/status/{token}", status_code=303)
     try:
         public_rate_limit(request)
-    except ApiError:
+    except RateLimited:
         return _page(request, rt, "public/slow_down.html", {}, status=429)
     outcome = appeals.file_appeal(rt, token, text[:10_000])
     if outcome == "not_found":

@@ -1,27 +1,22 @@
 """Rendering the public pages in the reader's language, from the message catalogues.
 
-English is the source language; any catalogue compiled under web/locale/<lang>/ is offered to
-readers whose browser asks for it (Accept-Language).
+English is the source language; any catalogue compiled under locale/<lang>/ (takedown.catalogue)
+is offered to readers whose browser asks for it (Accept-Language).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel import Locale
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from takedown.web.templating import DEFAULT_LOCALE, LOCALES, make_templates
-
-
-def available_locales() -> list[str]:
-    found = {p.parent.parent.name for p in LOCALES.glob("*/LC_MESSAGES/messages.mo")}
-    return sorted(found | {DEFAULT_LOCALE})
+from takedown.catalogue import DEFAULT_LOCALE, available_locales, when
+from takedown.web.templating import make_templates
 
 
 def negotiate(accept_language: str | None) -> str:
@@ -39,14 +34,10 @@ def negotiate(accept_language: str | None) -> str:
 def templates_for(locale: str) -> Jinja2Templates:
     templates = make_templates(locale)
 
-    def when(at: datetime) -> str:
-        """A time the reader can act on: always with its zone, in their language."""
-        try:
-            return format_datetime(at, "HH:mm 'UTC', d MMMM y", tzinfo=UTC, locale=locale)
-        except UnknownLocaleError:
-            return format_datetime(at, "HH:mm 'UTC', d MMMM y", tzinfo=UTC, locale=DEFAULT_LOCALE)
+    def when_here(at: datetime) -> str:
+        return when(at, locale)
 
-    templates.env.filters["when"] = when
+    templates.env.filters["when"] = when_here
     templates.env.globals["lang"] = locale.replace("_", "-")
     return templates
 
