@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import select
@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from takedown.clock import Clock
 from takedown.config import Settings
 from takedown.store.models import OutboxJob
+
+if TYPE_CHECKING:  # the services' type only: this module sits below them
+    from takedown.services.installation import Installation
 
 # Queues, each with its own workers: a job waits only behind jobs of its own queue.
 WEBHOOKS = "webhooks"
@@ -72,6 +75,8 @@ class JobContext:
     settings: Settings
     clock: Clock
     http: httpx.Client
+    # The settings, vault, matcher and deadline policy the handlers pass to their services.
+    installation: Installation
 
 
 Handler = Callable[[JobContext, Session, dict[str, Any], datetime], None]

@@ -88,7 +88,8 @@ class Runtime:
         # This process's settings, vault, deadline policy and replica of the match index
         # (filled below, then following the database), passed explicitly by the adapters.
         inst = Installation.of(settings)
-        installation.attach(sessions, inst)  # the path job handlers still take (installation)
+        # The path rules deep inside a unit of work still take (services.installation).
+        installation.attach(sessions, inst)
         clock = clock or SystemClock()
         metrics = Metrics()
         worker = Worker(
@@ -96,6 +97,7 @@ class Runtime:
             clock=clock,
             settings=settings,
             jobs=declared_jobs(),
+            installation=inst,
             sweeps=declared_sweeps(),
             on_job=metrics.job_finished,
         )

@@ -116,8 +116,9 @@ def test_a_job_handed_to_a_broker_is_claimed_by_one_runner_only(
         relay.run_job(preserve.id)  # the restriction waits for its evidence: out of the way
     handed = relay._lease(now, room={jobs.WEBHOOKS: 5}, holder=QUEUED + relay.worker_id)
     assert handed
-    one = Worker(api.runtime.sessions, api.runtime.clock, api.runtime.settings, declared_jobs())
-    two = Worker(api.runtime.sessions, api.runtime.clock, api.runtime.settings, declared_jobs())
+    rt = api.runtime
+    one = Worker(rt.sessions, rt.clock, rt.settings, declared_jobs(), rt.installation)
+    two = Worker(rt.sessions, rt.clock, rt.settings, declared_jobs(), rt.installation)
     job = handed[0].id
     assert one.claim(job, now)
     assert not two.claim(job, now)  # a duplicate message finds it taken

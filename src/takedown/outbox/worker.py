@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import func, or_, select, text, update
@@ -37,6 +37,9 @@ from takedown.config import Settings
 from takedown.jobs import QUEUES, Job, JobContext, NotYet, RetryPolicy, Sweep
 from takedown.store.database import transaction
 from takedown.store.models import OutboxJob
+
+if TYPE_CHECKING:
+    from takedown.services.installation import Installation
 
 log = logging.getLogger("takedown.worker")
 
@@ -79,6 +82,7 @@ class Worker:
     clock: Clock
     settings: Settings
     jobs: Mapping[str, Job] = field(default_factory=dict)
+    installation: Installation | None = None
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
     batch: int = 50
     on_job: Callable[[str, str], None] | None = None
@@ -97,7 +101,9 @@ class Worker:
     @property
     def context(self) -> JobContext:
         # Built on each use: tests and replays swap `http` and `settings` on a live worker.
-        return JobContext(self.sessions, self.settings, self.clock, self.http)
+        if self.installation is None:
+            raise RuntimeError("this worker was built without an installation")
+        return JobContext(self.sessions, self.settings, self.clock, self.http, self.installation)
 
     # -- one cycle, in the caller's thread (tests, replays, `drain`) ------------------------
 

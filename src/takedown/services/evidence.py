@@ -133,7 +133,9 @@ def capture_upload(
     return True
 
 
-def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: Fetcher) -> None:
+def capture(
+    session: Session, inst: Installation, payload: dict[str, Any], now: datetime, fetcher: Fetcher
+) -> None:
     """The `evidence.capture` job: fetch the registered url, size-limited, under
     TAKEDOWN_FETCH_ALLOW (a refused url is recorded on the case, never retried). Idempotent."""
     record = session.get(EvidenceRecord, payload["evidence_id"])
@@ -145,7 +147,6 @@ def capture(session: Session, payload: dict[str, Any], now: datetime, fetcher: F
     if not item.url:
         _unavailable(session, record, "no upload bytes and no registered url", now)
         return
-    inst = installation_of(session)  # a job handler: the worker's fixed signature
     limit = inst.settings.evidence_fetch_max_bytes
     try:
         data, media_type = _fetch(fetcher, item.url, limit)
@@ -340,7 +341,7 @@ def under_hold(session: Session, item_id: str) -> bool:
     )
 
 
-def purge(session: Session, payload: dict[str, Any], now: datetime) -> None:
+def purge(session: Session, inst: Installation, payload: dict[str, Any], now: datetime) -> None:
     """The `evidence.purge` job: delete the files once retention ended and no hold applies."""
     record = session.get(EvidenceRecord, payload["evidence_id"])
     if record is None or record.status == "purged":
@@ -349,7 +350,7 @@ def purge(session: Session, payload: dict[str, Any], now: datetime) -> None:
         return  # kept longer since this job was queued; a later job carries the new date
     if under_hold(session, record.item_id):
         return  # released holds queue the purge again
-    installation_of(session).vault.delete(record.id)
+    inst.vault.delete(record.id)
     record.status = "purged"
     record.purged_at = now
     _log(session, record.item_id, ACTOR, now, "purged", record, {})
@@ -366,7 +367,7 @@ def purge_expired(session: Session, now: datetime) -> int:
     )
     count = 0
     for record in list(due):
-        purge(session, {"evidence_id": record.id}, now)
+        purge(session, installation_of(session), {"evidence_id": record.id}, now)
         count += record.status == "purged"
     return count
 
@@ -550,11 +551,12 @@ def _log(
 
 
 def _run_capture(ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
-    capture(session, payload, now, Fetcher(ctx.http, FetchPolicy.parse(ctx.settings.fetch_allow)))
+    fetcher = Fetcher(ctx.http, FetchPolicy.parse(ctx.settings.fetch_allow))
+    capture(session, ctx.installation, payload, now, fetcher)
 
 
-def _run_purge(_ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
-    purge(session, payload, now)
+def _run_purge(ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime) -> None:
+    purge(session, ctx.installation, payload, now)
 
 
 CAPTURE_JOB = Job(CAPTURE, _run_capture, queue=EVIDENCE)

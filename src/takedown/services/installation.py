@@ -5,14 +5,12 @@ into the service functions that need it: the settings, the evidence vault, this 
 replica of the match index, and the deadline policy. Nothing here is a module-level global, so
 several installations live in one test process.
 
-`installation_of(session)` is the compatibility path for entry points whose signature is fixed
-by the worker (job handlers take a session, a payload and a time) and for rules reached deep
-inside a unit of work, which the request paths do not yet hand it to: the DSA statement queued
-by `case_log.record`, thumbnails forgotten by a restriction or a link, a strike counted and the
-copies gathered by a decision (services.enforcement), evidence read or preserved from a text,
-the reveal cap, a bank's quality floor. Runtime.build attaches the one object to its sessions.
-The lead's job registry is to hand the installation to job handlers in their context, retiring
-this path for them.
+Job handlers get it in their context (takedown.jobs.JobContext). `installation_of(session)`
+remains the path for rules reached deep inside a unit of work, which the request paths do not
+yet hand it to: the DSA statement queued by `case_log.record`, thumbnails forgotten by a
+restriction or a link, a strike counted and the copies gathered by a decision
+(services.enforcement), evidence read or preserved from a text, the reveal cap, a bank's
+quality floor, a filing's settings. Runtime.build attaches the one object to its sessions.
 """
 
 from __future__ import annotations

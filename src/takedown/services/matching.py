@@ -7,8 +7,8 @@ one item gathers the stored copies of its media. All of it is lookups in this pr
 `Matcher` (services.match_index), never table scans.
 
 The matcher, the deadline policy and the flood limit come in the `Installation` the caller
-passes; only the job handlers (`scan_new_bank_hashes`, `hash_held_video`), whose signature the
-worker fixes, take it from their session (services.installation.installation_of).
+passes: an adapter, or for the job handlers (`scan_new_bank_hashes`, `hash_held_video`) the
+worker, through the job's context (takedown.jobs.JobContext).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from takedown.jobs import SCANS, VIDEO, Job, JobContext
 from takedown.services import case_log, match_policy, possible_copies
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
-from takedown.services.installation import Installation, installation_of
+from takedown.services.installation import Installation
 from takedown.services.match_index import BankMatch, Matcher, MediaQuery, StoredMatch
 from takedown.services.match_policy import LiveMatch
 from takedown.services.restriction import remove_item, require_restriction, restrict_item
@@ -406,12 +406,13 @@ def case_for_copies(session: Session, inst: Installation, item: ContentItem) -> 
 # -- retroactive scans -----------------------------------------------------------------------
 
 
-def scan_new_bank_hashes(session: Session, payload: dict[str, Any], now: datetime) -> None:
+def scan_new_bank_hashes(
+    session: Session, inst: Installation, payload: dict[str, Any], now: datetime
+) -> None:
     """The `bank.scan` job: find every stored item matching the hashes just added to a bank,
     gather them into one case per hash (joining a case they are already in) and hide them."""
     from takedown.store.banks import BankHash
 
-    inst = installation_of(session)  # a job handler: the worker's fixed signature
     matcher = refreshed(session, inst)
     ids = [int(i) for i in payload.get("hash_ids", [])]
     rows = list(session.scalars(select(BankHash).where(BankHash.id.in_(ids)).order_by(BankHash.id)))
@@ -472,7 +473,9 @@ def unhashable_case_of(session: Session, account_id: str) -> Case | None:
     ).first()
 
 
-def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) -> None:
+def hash_held_video(
+    session: Session, inst: Installation, payload: dict[str, Any], now: datetime
+) -> None:
     """The `video.hash` job: hash the held video, match it, and tell the platform.
 
     The verdict arrives by webhook: `content.restricted` (a hiding match, or a case that
@@ -485,7 +488,6 @@ def hash_held_video(session: Session, payload: dict[str, Any], now: datetime) ->
     if item is None:
         path.unlink(missing_ok=True)
         return
-    inst = installation_of(session)  # a job handler: the worker's fixed signature
     refreshed(session, inst)  # before this job flushes the item's vPDQ
     failure: str | None = None
     frames: list[VpdqFrame] | None = None
@@ -550,15 +552,15 @@ def matches_of(
 
 
 def _run_video_hash(
-    _ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime
+    ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime
 ) -> None:
-    hash_held_video(session, payload, now)
+    hash_held_video(session, ctx.installation, payload, now)
 
 
 def _run_bank_scan(
-    _ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime
+    ctx: JobContext, session: Session, payload: dict[str, Any], now: datetime
 ) -> None:
-    scan_new_bank_hashes(session, payload, now)
+    scan_new_bank_hashes(session, ctx.installation, payload, now)
 
 
 VIDEO_HASH_JOB = Job(VIDEO_HASH, _run_video_hash, queue=VIDEO)
