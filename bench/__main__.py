@@ -28,6 +28,7 @@ class Options:
     quick: bool
     sizes: list[int]
     queries: int
+    http_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def _fidelity(opts: Options) -> list[str]:
 def _http(opts: Options) -> list[str]:
     from bench import http_load
 
-    return http_load.run(quick=opts.quick)
+    return http_load.run(quick=opts.quick, seconds=opts.http_seconds)
 
 
 def _webhook(opts: Options) -> list[str]:
@@ -123,6 +124,8 @@ _FENCE = re.compile(
 
 def stamp(name: str, opts: Options) -> str:
     command = f"python -m bench --sections {name}{' --quick' if opts.quick else ''}"
+    if name == "http" and opts.http_seconds:
+        command += f" --http-seconds {opts.http_seconds:g}"
     return (
         f"_Measured {datetime.date.today().isoformat()} with `{command}`;"
         f" {machine.load_average()}._"
@@ -192,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, to check the harness")
     parser.add_argument("--sizes", default="1e5,1e6,1e7", help="bank sizes for matching")
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--http-seconds", type=float, default=None, help="per side per HTTP cell (default 10)"
+    )
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
@@ -203,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
         sizes=[int(float(s)) for s in args.sizes.split(",") if s],
         queries=args.queries,
+        http_seconds=args.http_seconds,
     )
     measured: dict[str, str] = {}
     for section in SECTIONS:
