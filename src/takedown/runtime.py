@@ -6,6 +6,7 @@ so several instances can live in one test process.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,9 @@ def declared_jobs() -> dict[str, Job]:
 
 def declared_sweeps() -> list[Sweep]:
     return sweeps_in(escalation, review, exchange_fetch)
+
+
+log = logging.getLogger("takedown.runtime")
 
 
 @dataclass
@@ -116,7 +120,10 @@ class Runtime:
 
     def start_worker(self) -> None:
         if self.settings.broker_url:
-            # Jobs go to the broker; `takedown worker` processes relay and run them.
+            log.info(
+                "TAKEDOWN_BROKER_URL is set: jobs wait for `takedown worker` processes to relay"
+                " and run them; this process runs none"
+            )
             return
         if self._thread is None:
             if self.engine.dialect.name == "sqlite":
