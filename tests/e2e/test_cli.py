@@ -141,3 +141,25 @@ def test_a_separate_worker_process_delivers_what_the_api_queued(
             worker.wait(timeout=15)
         api.stop()
         receiver.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "code", "says"),
+    [
+        (["--concurrency", "0"], {}, 2, "--concurrency"),
+        ([], {"TAKEDOWN_BROKER_URL": "http://127.0.0.1:6379"}, 1, "TAKEDOWN_BROKER_URL"),
+    ],
+)
+def test_worker_refuses_a_bad_concurrency_or_broker_url_and_says_which(
+    tmp_path: Path, database_url: str, args: list[str], extra: dict[str, str], code: int, says: str
+) -> None:
+    done = subprocess.run(
+        [*TAKEDOWN, "worker", *args],
+        cwd=tmp_path,
+        env={**env_for(tmp_path, database_url), **extra},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    assert says in done.stderr
