@@ -6,6 +6,8 @@ databases; the speed they buy is measured in bench/http_load.py, not here.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +19,7 @@ from takedown.runtime import Runtime
 from takedown.services import case_log, fresh_cases
 from takedown.services.reports import ReportInput, file_report
 from takedown.store.database import transaction
-from takedown.store.models import ApiKey, Case, CaseEvent
+from takedown.store.models import Account, ApiKey, Case, CaseEvent, CaseItem
 from takedown.store.oversight import CaseMeasure
 from tests.support.factories import Api
 
@@ -123,3 +125,45 @@ def test_a_revoked_key_is_refused_from_the_next_request(api: Api) -> None:
     refused = api.client.post("/v1/content", data=body, headers=headers)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_a_new_registration_asks_once_before_it_writes(api: Api) -> None:
+    """Item, account and waiting reports in one look-up; no refresh of the match index inside
+    its interval (services.match_index.FOLLOW_SECONDS); the signals written, nothing read back."""
+    headers = api.key("platform")
+    api.register("warm-1", account_id="acct-old")  # the account exists from here on
+
+    def register(content_id: str, account_id: str, md5: str) -> list[str]:
+        body = {
+            "content_id": content_id,
+            "account_id": account_id,
+            # Signals of their own: a copy of a stored item is looked up further (its cases).
+            "signals": json.dumps({"md5": md5, "pdq": md5 * 2, "pdq_quality": 100}),
+        }
+        with statements(api.runtime) as seen:
+            response = api.client.post("/v1/content", data=body, headers=headers)
+        assert response.status_code == 200, response.text
+        return seen
+
+    for account_id, tables in (
+        ("acct-old", {"CONTENT_ITEMS", "CONTENT_SIGNALS"}),
+        ("acct-new", {"ACCOUNTS", "CONTENT_ITEMS", "CONTENT_SIGNALS"}),
+    ):
+        seen = register(
+            f"rt-{account_id}", account_id, hashlib.md5(account_id.encode()).hexdigest()
+        )
+        reads = [s for s in seen if s.startswith("SELECT")]
+        assert len(reads) == 2, reads  # the key, then the one look-up
+        assert "FROM API_KEYS" in reads[0] and reads[1].startswith("SELECT EXISTS"), reads
+        # SQLite writes the signals a row at a time, PostgreSQL in one statement.
+        written = {s.split()[2] for s in seen if s.startswith("INSERT")}
+        assert written == tables, seen
+        assert not any(s.startswith("UPDATE") for s in seen), seen
+    # What was not read is what a read would have found: one account each, and a report
+    # waiting for an item still joins it when the item arrives.
+    receipt = api.report(content_id="rt-late", depicts_minor=True)
+    api.register("rt-late", account_id="acct-new", md5="d" * 32)
+    with api.runtime.transaction() as session:
+        assert session.get(Account, "acct-new") is not None
+        links = session.scalars(select(CaseItem).where(CaseItem.case_id == receipt["case_id"]))
+        assert len(list(links)) == 1

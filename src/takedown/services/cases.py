@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
@@ -63,21 +63,25 @@ def cases_waiting_for(session: Session, content_id: str | None, url: str | None)
 
     Reports may arrive before the platform registers the item; these cases wait for it.
     """
+    query = waiting_cases_query(content_id, url)
+    if query is None:
+        return []
+    return list(session.scalars(query.order_by(Case.opened_at.desc()).distinct()))
+
+
+def waiting_cases_query(content_id: str | None, url: str | None) -> Select[Case] | None:
+    """The cases `cases_waiting_for` finds, as a query to run or to ask `exists()` of."""
     conditions = []
     if content_id:
         conditions.append(Report.content_id == content_id)
     if url:
         conditions.append(Report.url == url)
     if not conditions:
-        return []
-    return list(
-        session.scalars(
-            select(Case)
-            .join(Report, Report.case_id == Case.id)
-            .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
-            .order_by(Case.opened_at.desc())
-            .distinct()
-        )
+        return None
+    return (
+        select(Case)
+        .join(Report, Report.case_id == Case.id)
+        .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
     )
 
 

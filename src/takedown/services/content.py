@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, literal, select
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import AccountState, ContentState, EventType
 from takedown.services import case_log, evidence, matching, measures
-from takedown.services.cases import cases_waiting_for, link_item
+from takedown.services.cases import cases_waiting_for, link_item, waiting_cases_query
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_item
@@ -37,12 +37,38 @@ class Registration:
 def ensure_account(session: Session, account_id: str, now: datetime) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        account = Account(
-            account_id=account_id, state=AccountState.ACTIVE.value, strikes=0, created_at=now
-        )
+        account = new_account(account_id, now)
         session.add(account)
         session.flush()
     return account
+
+
+def new_account(account_id: str, now: datetime) -> Account:
+    return Account(
+        account_id=account_id, state=AccountState.ACTIVE.value, strikes=0, created_at=now
+    )
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    item_known: bool
+    account_known: bool
+    reports_waiting: bool
+
+
+def first_look(session: Session, content_id: str, account_id: str, url: str | None) -> FirstLook:
+    """What a registration needs to know before it writes, asked in one statement: three
+    lookups one after the other were three round trips a registration (issue 15). Each
+    answer that says "there is one" is then read whole, which is the rare case."""
+    waiting = waiting_cases_query(content_id, url)
+    row = session.execute(
+        select(
+            exists().where(ContentItem.content_id == content_id),
+            exists().where(Account.account_id == account_id),
+            waiting.exists() if waiting is not None else literal(False),
+        )
+    ).one()
+    return FirstLook(bool(row[0]), bool(row[1]), bool(row[2]))
 
 
 def verdict_for(item: ContentItem) -> str:
@@ -77,9 +103,12 @@ def register_content(
     An item without media (`kind` text, link, profile, other) carries its `text` instead and
     is allowed unless a report waiting for it says otherwise.
     """
-    existing = session.scalars(
-        select(ContentItem).where(ContentItem.content_id == content_id)
-    ).first()
+    look = first_look(session, content_id, account_id, url)
+    existing = None
+    if look.item_known:
+        existing = session.scalars(
+            select(ContentItem).where(ContentItem.content_id == content_id)
+        ).first()
     if existing is not None:
         if existing.account_id != account_id:
             raise Conflict(
@@ -95,7 +124,8 @@ def register_content(
 
     # The index catches up before this transaction writes (services.match_index.Matcher).
     matching.refreshed(session, inst)
-    ensure_account(session, account_id, now)
+    if not look.account_known:
+        session.add(new_account(account_id, now))  # flushed with the item, no read first
     item = ContentItem(
         id=new_id("item"),
         content_id=content_id,
@@ -114,7 +144,8 @@ def register_content(
     ]
     session.add(item)
     session.flush()
-    attach_waiting_reports(session, item, now)
+    if look.reports_waiting:
+        attach_waiting_reports(session, item, now)
     screening = matching.screen_upload(session, inst, item, now)
     if hold_for_hashing and item.state == ContentState.VISIBLE:
         item.state = ContentState.RESTRICTED.value
