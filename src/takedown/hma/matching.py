@@ -1,7 +1,8 @@
 """HMA's matcher over Takedown's match index: lookups, raw lookups, index status, compare.
 
-Every lookup first pulls the rows added since the last one (services.match_index), so content
-banked through `/hma/c/bank/{NAME}/content` is found by the very next `/hma/m/lookup`, where
+Every lookup first pulls the rows added since the last one (services.match_index; rows from
+other processes at most FOLLOW_SECONDS late), so content banked through
+`/hma/c/bank/{NAME}/content` is found by the very next `/hma/m/lookup` of that process, where
 HMA itself waits for its next index build. What may answer follows services.match_policy:
 retired, deleted and disabled entries do not; suppression banks veto and are never answered;
 quarantined entries answer raw lookups only, since an HMA client acts on what `lookup` says.

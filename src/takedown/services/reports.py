@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
@@ -41,6 +41,7 @@ from takedown.services.cases import (
     open_case,
     reopen_if_settled,
     reprioritise,
+    waiting_cases_query,
 )
 from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_case
@@ -130,6 +131,27 @@ def find_item(session: Session, content_id: str | None, url: str | None) -> Cont
     return None
 
 
+def first_look(session: Session, content_id: str | None, url: str | None) -> tuple[bool, bool]:
+    """Whether the reported item is registered, and whether other reports wait for it, in
+    one statement: most reports name neither, and two lookups were two round trips (issue
+    15). Either "yes" is then read whole."""
+    if not content_id and not url:
+        return False, False
+    conditions = []
+    if content_id:
+        conditions.append(ContentItem.content_id == content_id)
+    if url:
+        conditions.append(ContentItem.url == url)
+    waiting = waiting_cases_query(content_id, url)
+    row = session.execute(
+        select(
+            exists().where(or_(*conditions)),
+            waiting.exists() if waiting is not None else literal(False),
+        )
+    ).one()
+    return bool(row[0]), bool(row[1])
+
+
 def file_report(
     session: Session,
     inst: Installation,
@@ -139,12 +161,13 @@ def file_report(
 ) -> ReportReceipt:
     """Store one report and apply its immediate effect. `reporter` comes from `reporter_key`."""
     triage = triage_report(data.category, data.reporter_role, data.depicts_minor)
-    item = find_item(session, data.content_id, data.url)
+    item_known, reports_waiting = first_look(session, data.content_id, data.url)
+    item = find_item(session, data.content_id, data.url) if item_known else None
 
     case = case_for_item(session, item) if item else None
     if case is None and item is not None:
         case = matching.case_for_copies(session, inst, item)  # copies of one media are one case
-    if case is None:
+    if case is None and reports_waiting:
         waiting = cases_waiting_for(session, data.content_id, data.url)
         case = waiting[0] if waiting else None
     about_account = data.account_id is not None and not (data.content_id or data.url)
