@@ -202,7 +202,7 @@ def measure(layout: Layout, count: int, workdir: Path) -> str:
             sender = http_load.content_sender(base, key)
             loader = threading.Thread(
                 target=lambda: load.append(
-                    http_load.drive(sender, layout.load_connections, seconds)
+                    asyncio.run(http_load._drive(sender, layout.load_connections, seconds))
                 ),
                 daemon=True,
             )

@@ -117,7 +117,7 @@ class Worker:
             if not leased:
                 return ran
             for job in leased:
-                self.run_job(job.id)
+                self.run_job(job.id, leased=True)
                 ran += 1
 
     def drain(self, max_cycles: int = 100) -> int:
@@ -238,10 +238,13 @@ class Worker:
             )
             return bool(getattr(claimed, "rowcount", 0))
 
-    def run_job(self, job_id: int) -> None:
-        """Claim the job and run its handler; a failure is recorded and retried, never lost."""
+    def run_job(self, job_id: int, leased: bool = False) -> None:
+        """Claim the job and run its handler; a failure is recorded and retried, never lost.
+
+        `leased`: this worker leased it a moment ago and holds it, so no claim is needed (a
+        transaction a job saved); a job from a broker is always claimed first."""
         now = self.clock.now()
-        if not self.claim(job_id, now):
+        if not leased and not self.claim(job_id, now):
             return
         error: str | None = None
         try:
@@ -396,7 +399,7 @@ class Worker:
 
         def run() -> None:
             try:
-                self.run_job(job.id)
+                self.run_job(job.id, leased=True)
             except Exception:
                 log.exception("job %s failed outside its handler", job.id)
             finally:
