@@ -221,7 +221,7 @@ def measure(layout: Layout, count: int, workdir: Path) -> str:
     missing = len(answered) - len(lat)
     p50, p99 = _percentile(lat, 50), _percentile(lat, 99)
     f50 = _percentile(floor, 50)
-    beside = f"{load[0].rate():.0f}/s" if load else "-"
+    beside = f"{load[0].rate:.0f}/s" if load else "-"
     return (
         f"| {layout.label} | {len(answered)} | {beside} | {p50:.1f} | {p99:.1f} | {missing}"
         f" | {f50:.2f} |"
