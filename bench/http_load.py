@@ -109,11 +109,14 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 60.0
 
 
 @contextlib.contextmanager
-def running(cmd: list[str], env: dict[str, str], probe: str, log: Path) -> Iterator[None]:
+def running(cmd: list[str], env: dict[str, str], probe: str | None, log: Path) -> Iterator[None]:
+    """`cmd` running for the block, waited for until `probe` answers (a server; None for a
+    process that serves nothing, a worker), stopped after it."""
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
-            wait_until_up(probe, proc)
+            if probe is not None:
+                wait_until_up(probe, proc)
             yield
         finally:
             proc.terminate()

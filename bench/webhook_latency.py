@@ -16,11 +16,9 @@ import hashlib
 import hmac
 import json
 import secrets
-import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -118,28 +116,12 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-@contextlib.contextmanager
-def _broker_worker(db_url: str, base_env: dict[str, str], workdir: Path) -> Iterator[None]:
+def _broker_worker(
+    db_url: str, base_env: dict[str, str], workdir: Path
+) -> contextlib.AbstractContextManager[None]:
     """One `takedown worker` on the Redis broker, beside the API processes."""
-    env = http_load._env(base_env)
-    log = (workdir / "worker.log").open("wb")
-    proc = subprocess.Popen(
-        [*http_load.TAKEDOWN, "worker", "--database-url", db_url],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=http_load.ROOT,
-    )
-    try:
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    cmd = [*http_load.TAKEDOWN, "worker", "--database-url", db_url]
+    return http_load.running(cmd, http_load._env(base_env), None, workdir / "worker.log")
 
 
 @dataclass(frozen=True)
