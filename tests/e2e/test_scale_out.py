@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, select
 
 from takedown.store.models import ContentSignal, OutboxJob
 from tests.conftest import _truncate_all
+from tests.support.brokers import forget_namespace
 from tests.support.receiver import WebhookReceiver
 from tests.support.server import TAKEDOWN, ServerProcess, cli
 from tests.support.synthetic_media import scene_frames, video_bytes
@@ -60,12 +61,7 @@ def cluster_env(tmp_path: Path, postgres: str) -> Iterator[dict[str, str]]:
         "TAKEDOWN_SWEEP_INTERVAL_SECONDS": "0.5",
         "TAKEDOWN_REPORT_RATE_LIMIT": "10000/minute",
     }
-    import redis
-
-    client = redis.Redis.from_url(REDIS)
-    for key in client.scan_iter(f"{namespace}:*"):
-        client.delete(key)
-    client.close()
+    forget_namespace(REDIS, namespace)
 
 
 def start_worker(workdir: Path, env: dict[str, str], n: int) -> subprocess.Popen[bytes]:

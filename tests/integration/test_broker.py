@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from takedown import jobs
 from takedown.clock import ManualClock
 from takedown.outbox import broker as outbox_broker
 from takedown.outbox.worker import QUEUED, Leased
 from takedown.store.models import OutboxJob
+from tests.support.brokers import forget_namespace
 from tests.support.factories import Api
 from tests.support.receiver import WebhookReceiver
 
@@ -38,28 +38,7 @@ def broker_url(request: pytest.FixtureRequest) -> str:
 def namespace(broker_url: str) -> Iterator[str]:
     name = f"takedown-test-{uuid.uuid4().hex[:10]}"
     yield name
-    _forget(broker_url, name)
-
-
-def _forget(url: str, namespace: str) -> None:
-    """Remove what a test left in the shared broker: its Redis keys or RabbitMQ queues."""
-    if url.startswith("redis"):
-        import redis
-
-        client = redis.Redis.from_url(url)
-        for key in client.scan_iter(f"{namespace}:*"):
-            client.delete(key)
-        client.close()
-        return
-    import pika
-
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    channel = connection.channel()
-    for queue in jobs.QUEUES:
-        name = outbox_broker.queue_name(namespace, queue)
-        for suffix in ("", ".DQ", ".XQ"):
-            channel.queue_delete(name + suffix)
-    connection.close()
+    forget_namespace(broker_url, name)
 
 
 def test_jobs_go_through_the_broker_and_every_one_is_done(
