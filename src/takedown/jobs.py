@@ -13,7 +13,7 @@ every slot of its queue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import ModuleType
@@ -167,10 +167,3 @@ def declared_in(*modules: ModuleType) -> dict[str, Job]:
                     raise ValueError(f"job {value.name!r} is declared twice")
                 found[value.name] = value
     return found
-
-
-def by_queue(jobs: Iterable[Job]) -> dict[str, list[Job]]:
-    grouped: dict[str, list[Job]] = {queue: [] for queue in QUEUES}
-    for job in jobs:
-        grouped[job.queue].append(job)
-    return grouped
