@@ -155,6 +155,19 @@ def sweeps_in(*modules: ModuleType) -> list[Sweep]:
     return list(found.values())
 
 
+# A queue whose jobs have lanes holds room for this many lanes at their limit: one slow
+# destination takes its lane's slots, and several more still find slots free.
+LANES_WITH_ROOM = 4
+
+
+def slots(queue: str, concurrency: int, jobs: Mapping[str, Job]) -> int:
+    """How many jobs of `queue` a worker runs at once: `concurrency`, and for a laned queue at
+    least enough for LANES_WITH_ROOM lanes at their limit (with 2 slots and a lane limit of 2,
+    one slow webhook endpoint held every delivery slot)."""
+    limits = [job.lane_limit for job in jobs.values() if job.queue == queue and job.lane]
+    return max(concurrency, LANES_WITH_ROOM * max(limits)) if limits else concurrency
+
+
 def declared_in(*modules: ModuleType) -> dict[str, Job]:
     """The jobs declared at module level in `modules`, by name; a name declared twice is an
     error (two handlers would race for one kind)."""

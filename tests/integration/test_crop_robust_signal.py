@@ -21,9 +21,10 @@ CROPPED = (64, 48, 640, 480)  # 10% of width and height cut from the top-left co
 def test_a_cropped_upload_matches_the_banked_original_and_plain_pdq_does_not(api: Api) -> None:
     original = uploaded(api, "original", _jpeg(21))
     make_bank(api, "known", action="block", child_safety=True)
-    assert add_hashes(api, "known", {"signal": "orb", "value": original["signals"]["orb"]})[
-        "added"
-    ] == 1
+    assert (
+        add_hashes(api, "known", {"signal": "orb", "value": original["signals"]["orb"]})["added"]
+        == 1
+    )
 
     out = uploaded(api, "cropped", _jpeg(21, CROPPED), account_id="acct-2")
     assert out["verdict"] == "block" and out["state"] == "removed"

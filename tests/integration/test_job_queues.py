@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from takedown import jobs
-from takedown.outbox.worker import QUEUED, Worker
+from takedown.outbox.worker import QUEUED, Leased, Worker
 from takedown.runtime import declared_jobs
 from takedown.services.webhooks import WEBHOOK_DELIVERY
 from takedown.store.models import OutboxJob
@@ -102,6 +104,142 @@ def test_one_endpoint_holds_at_most_its_lane_limit_of_webhook_slots(api: Api) ->
     assert worker._lease(now, room={jobs.WEBHOOKS: 20}) == []
     others = worker._lease(now, room={q: 20 for q in jobs.QUEUES if q != jobs.WEBHOOKS})
     assert all(j.queue != jobs.WEBHOOKS for j in others)
+
+
+def test_a_laned_queue_has_room_for_several_lanes_at_their_limit() -> None:
+    declared = declared_jobs()
+    limit = declared[WEBHOOK_DELIVERY].lane_limit
+    assert jobs.slots(jobs.WEBHOOKS, 2, declared) == jobs.LANES_WITH_ROOM * limit
+    assert jobs.slots(jobs.WEBHOOKS, 64, declared) == 64  # --concurrency above it stands
+    assert jobs.slots(jobs.VIDEO, 2, declared) == 2  # no lanes: the concurrency
+
+
+def test_a_fast_endpoint_is_not_held_up_by_two_slow_ones(api: Api) -> None:
+    """Two endpoints take 10 s a delivery; a third answers at once and gets every one of its
+    deliveries while the slow ones still hold theirs (with one slot per lane limit in the
+    queue, the first slow endpoint took every delivery slot)."""
+    slow = [WebhookReceiver(secret=f"whsec-slow-{n}", hold_seconds=10) for n in range(2)]
+    fast = WebhookReceiver(secret="whsec-fast")
+    try:
+        for endpoint in (*slow, fast):
+            api.webhook(endpoint)
+        for n in range(3):
+            api.register(f"p-{n}")
+            api.report(content_id=f"p-{n}", **VICTIM)
+        per_endpoint = sum(row.kind == WEBHOOK_DELIVERY for row in outbox(api)) // 3
+        limit = declared_jobs()[WEBHOOK_DELIVERY].lane_limit
+        assert per_endpoint > limit  # each slow endpoint has more queued than its lane holds
+        api.runtime.start_worker()
+        assert all(endpoint.wait_started(limit, 30) >= limit for endpoint in slow)
+        assert len(fast.wait_for(per_endpoint, 30)) == per_endpoint
+        assert all(d.verified for d in fast.deliveries)
+        assert all(endpoint.deliveries == [] for endpoint in slow)  # none answered meanwhile
+    finally:
+        for endpoint in (*slow, fast):
+            endpoint.close()
+
+
+def _handed_first(api: Api, lane: str) -> int:
+    """The relay's part: the lane's first due job, leased as handed to a broker."""
+    relay: Worker = api.runtime.worker
+    leased = relay._lease(
+        api.runtime.clock.now(), room={jobs.WEBHOOKS: 1}, holder=QUEUED + "relay", lane=lane
+    )
+    assert len(leased) == 1
+    return leased[0].id
+
+
+def test_a_handed_job_runs_the_jobs_due_after_it_in_its_lane(
+    api: Api, receiver: WebhookReceiver
+) -> None:
+    """A broker's runner goes on with its lane's due jobs itself: one message, not one hop
+    (relay, broker, claim) for every delivery to a busy endpoint."""
+    hook = api.webhook(receiver)
+    other = api.webhook(_Url())  # type: ignore[arg-type]
+    for n in range(3):
+        api.register(f"p-{n}")
+        api.report(content_id=f"p-{n}", **VICTIM)
+    lane = f"webhook:{hook}"
+    mine = [row.id for row in outbox(api) if row.lane == lane]
+    assert len(mine) > 1
+    rt = api.runtime
+    runner = Worker(rt.sessions, rt.clock, rt.settings, declared_jobs(), rt.installation)
+    try:
+        assert runner.run_handed(_handed_first(api, lane), jobs.WEBHOOKS) == len(mine)
+    finally:
+        runner.http.close()
+    assert len(receiver.wait_for(len(mine), 5)) == len(mine)
+    rows = {row.id: row for row in outbox(api)}
+    assert all(rows[i].status == "done" and rows[i].attempts == 1 for i in mine)
+    # The other endpoint's lane was not touched: its jobs wait for their own messages.
+    theirs = [row for row in rows.values() if row.lane == f"webhook:{other}"]
+    assert theirs and all(
+        r.status == "pending" and r.attempts == 0 and r.locked_by is None for r in theirs
+    )
+
+
+def test_a_failed_delivery_ends_the_lane_run(api: Api) -> None:
+    failing = WebhookReceiver(secret="whsec-failing", fail_first=100)
+    try:
+        hook = api.webhook(failing)
+        for n in range(3):
+            api.register(f"p-{n}")
+            api.report(content_id=f"p-{n}", **VICTIM)
+        lane = f"webhook:{hook}"
+        rt = api.runtime
+        runner = Worker(rt.sessions, rt.clock, rt.settings, declared_jobs(), rt.installation)
+        try:
+            first = _handed_first(api, lane)
+            assert runner.run_handed(first, jobs.WEBHOOKS) == 1
+        finally:
+            runner.http.close()
+        assert failing.refused == 1  # the endpoint was asked once, not once per job
+        rows = [row for row in outbox(api) if row.lane == lane]
+        [tried] = [r for r in rows if r.id == first]
+        assert tried.status == "pending" and tried.attempts == 1 and tried.last_error
+        rest = [r for r in rows if r.id != first]
+        assert rest and all(r.attempts == 0 and r.locked_by is None for r in rest)
+    finally:
+        failing.close()
+
+
+def test_two_leasers_that_read_a_job_as_due_lease_it_once(api: Api) -> None:
+    """Between one leaser's read and its write, another leases the same jobs (SQLite has no
+    row locks to stop it; on PostgreSQL the read locks them and the other skips them): each
+    job is leased by one of the two, never both."""
+    api.register("p-1")
+    api.report(content_id="p-1", **VICTIM)
+    rt = api.runtime
+    first, second = (
+        Worker(rt.sessions, rt.clock, rt.settings, declared_jobs(), rt.installation)
+        for _ in range(2)
+    )
+    now = rt.clock.now()
+    room = {q: 50 for q in jobs.QUEUES}
+    theirs: list[list[Leased]] = []
+    started = threading.Event()
+
+    def lease_in_between(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX") and not started.is_set():
+            started.set()
+            other = threading.Thread(target=lambda: theirs.append(second._lease(now, room)))
+            other.start()
+            other.join(30)
+
+    event.listen(rt.engine, "before_cursor_execute", lease_in_between)
+    try:
+        mine = first._lease(now, room)
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", lease_in_between)
+        for w in (first, second):
+            w.http.close()
+    assert started.is_set() and len(theirs) == 1
+    by_first, by_second = {j.id for j in mine}, {j.id for j in theirs[0]}
+    assert by_first or by_second
+    assert not by_first & by_second
+    holders = {row.id: row.locked_by for row in outbox(api)}
+    assert all(holders[i] == first.worker_id for i in by_first)
+    assert all(holders[i] == second.worker_id for i in by_second)
 
 
 def test_a_job_handed_to_a_broker_is_claimed_by_one_runner_only(

@@ -92,7 +92,8 @@ def worker_command(
         "--concurrency",
         min=1,
         max=64,
-        help="Jobs run at once per queue (TAKEDOWN_WORKER_CONCURRENCY, default 2).",
+        help="Jobs run at once per queue (TAKEDOWN_WORKER_CONCURRENCY, default 2); the webhooks"
+        " queue has at least 8, room for four endpoints at their limit of 2.",
     ),
 ) -> None:
     """Run a worker alone, taking outbox jobs from the shared database, or from the broker

@@ -116,9 +116,7 @@ def kind_of_url(content_type_header: str, hint: str | None) -> MediaKind:
     )
 
 
-def hash_url(
-    url: str, content_type: str | None, types: str | None, allow: str
-) -> dict[str, str]:
+def hash_url(url: str, content_type: str | None, types: str | None, allow: str) -> dict[str, str]:
     data, header = fetch(url, allow, MediaLimits().max_bytes)
     kind = kind_of_url(header, content_type)
     return hash_bytes(data, kind, selected(kind, types))

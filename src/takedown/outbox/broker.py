@@ -23,7 +23,7 @@ from collections.abc import Callable
 import dramatiq
 from dramatiq.middleware import Retries, ShutdownNotifications
 
-from takedown.jobs import QUEUES
+from takedown.jobs import QUEUES, slots
 from takedown.outbox.worker import Leased, Worker
 
 log = logging.getLogger("takedown.broker")
@@ -59,14 +59,15 @@ def queue_name(namespace: str, queue: str) -> str:
 
 
 def declare_actors(
-    brokers: dict[str, dramatiq.Broker], namespace: str, run: Callable[[int], None]
+    brokers: dict[str, dramatiq.Broker], namespace: str, run: Callable[[int, str], object]
 ) -> dict[str, dramatiq.Actor[[int], None]]:
-    """One actor per queue, on that queue's broker connection, each running `run(job_id)`."""
+    """One actor per queue, on that queue's broker connection, each running
+    `run(job_id, queue)`."""
     actors: dict[str, dramatiq.Actor[[int], None]] = {}
     for queue, broker in brokers.items():
 
-        def perform(job_id: int) -> None:
-            run(int(job_id))
+        def perform(job_id: int, queue: str = queue) -> None:
+            run(int(job_id), queue)
 
         actors[queue] = dramatiq.Actor(
             perform,
@@ -106,12 +107,12 @@ def run_worker(
     take from all of its queues, so a queue full of slow deliveries would take them all.
     """
     brokers = {queue: make_broker(url, namespace) for queue in QUEUES}
-    actors = declare_actors(brokers, namespace, worker.run_job)
+    actors = declare_actors(brokers, namespace, worker.run_handed)
     consumers = [
         dramatiq.Worker(
             brokers[q],
             queues={queue_name(namespace, q)},
-            worker_threads=concurrency,
+            worker_threads=slots(q, concurrency, worker.jobs),
             # An idle Redis consumer polls with back-off up to this (ms); Dramatiq's 1 s
             # default would put up to a second between a P0 report and its webhook.
             worker_timeout=IDLE_POLL_MS,

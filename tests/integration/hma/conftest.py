@@ -19,9 +19,7 @@ CLIENT_ADDRESS = ("10.20.0.7", 41000)
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return dataclasses.replace(
-        settings, hma_open_from=("10.20.0.0/16",), fetch_allow="127.0.0.1"
-    )
+    return dataclasses.replace(settings, hma_open_from=("10.20.0.0/16",), fetch_allow="127.0.0.1")
 
 
 @pytest.fixture
