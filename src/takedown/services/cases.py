@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import BindParameter, Select, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
@@ -69,12 +69,15 @@ def cases_waiting_for(session: Session, content_id: str | None, url: str | None)
     return list(session.scalars(query.order_by(Case.opened_at.desc()).distinct()))
 
 
-def waiting_cases_query(content_id: str | None, url: str | None) -> Select[Case] | None:
-    """The cases `cases_waiting_for` finds, as a query to run or to ask `exists()` of."""
+def waiting_cases_query(
+    content_id: str | BindParameter[str] | None, url: str | BindParameter[str] | None
+) -> Select[Case] | None:
+    """The cases `cases_waiting_for` finds, as a query to run or to ask `exists()` of; the
+    id and url may be bound parameters, for a statement built once (reports.first_look)."""
     conditions = []
-    if content_id:
+    if _given(content_id):
         conditions.append(Report.content_id == content_id)
-    if url:
+    if _given(url):
         conditions.append(Report.url == url)
     if not conditions:
         return None
@@ -83,6 +86,10 @@ def waiting_cases_query(content_id: str | None, url: str | None) -> Select[Case]
         .join(Report, Report.case_id == Case.id)
         .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
     )
+
+
+def _given(value: str | BindParameter[str] | None) -> bool:
+    return isinstance(value, BindParameter) or bool(value)
 
 
 def link_item(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> bool:

@@ -11,8 +11,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import exists, func, literal, or_, select
+from sqlalchemy import Select, String, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.clock import rfc3339
@@ -137,19 +138,24 @@ def first_look(session: Session, content_id: str | None, url: str | None) -> tup
     15). Either "yes" is then read whole."""
     if not content_id and not url:
         return False, False
-    conditions = []
-    if content_id:
-        conditions.append(ContentItem.content_id == content_id)
-    if url:
-        conditions.append(ContentItem.url == url)
-    waiting = waiting_cases_query(content_id, url)
     row = session.execute(
-        select(
-            exists().where(or_(*conditions)),
-            waiting.exists() if waiting is not None else literal(False),
-        )
+        _first_look_statement(bool(content_id), bool(url)),
+        {"content_id": content_id, "url": url},
     ).one()
     return bool(row[0]), bool(row[1])
+
+
+@cache
+def _first_look_statement(by_id: bool, by_url: bool) -> Select[bool, bool]:
+    """Built once per shape with bound parameters: building the expression on every report
+    cost more than running it (issue 15)."""
+    content_id = bindparam("content_id", type_=String) if by_id else None
+    url = bindparam("url", type_=String) if by_url else None
+    item = [ContentItem.content_id == content_id] if content_id is not None else []
+    item += [ContentItem.url == url] if url is not None else []
+    waiting = waiting_cases_query(content_id, url)
+    assert waiting is not None
+    return select(exists().where(or_(*item)), waiting.exists())
 
 
 def file_report(
