@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import exists, literal, select
+from sqlalchemy import Select, String, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from takedown.domain.vocabulary import AccountState, ContentState, EventType
@@ -60,15 +61,26 @@ def first_look(session: Session, content_id: str, account_id: str, url: str | No
     """What a registration needs to know before it writes, asked in one statement: three
     lookups one after the other were three round trips a registration (issue 15). Each
     answer that says "there is one" is then read whole, which is the rare case."""
-    waiting = waiting_cases_query(content_id, url)
     row = session.execute(
-        select(
-            exists().where(ContentItem.content_id == content_id),
-            exists().where(Account.account_id == account_id),
-            waiting.exists() if waiting is not None else literal(False),
-        )
+        _first_look_statement(bool(url)),
+        {"content_id": content_id, "account_id": account_id, "url": url},
     ).one()
     return FirstLook(bool(row[0]), bool(row[1]), bool(row[2]))
+
+
+@cache
+def _first_look_statement(by_url: bool) -> Select[bool, bool, bool]:
+    """Built once per shape with bound parameters: building the expression on every
+    registration cost more than running it (issue 15)."""
+    content_id = bindparam("content_id", type_=String)
+    url = bindparam("url", type_=String) if by_url else None
+    waiting = waiting_cases_query(content_id, url)
+    assert waiting is not None  # a content id is always given
+    return select(
+        exists().where(ContentItem.content_id == content_id),
+        exists().where(Account.account_id == bindparam("account_id", type_=String)),
+        waiting.exists(),
+    )
 
 
 def verdict_for(item: ContentItem) -> str:
