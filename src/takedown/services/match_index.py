@@ -17,10 +17,11 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from takedown.signals import SIGNAL_TYPES, indexed_signals
@@ -176,10 +177,9 @@ class _Follower:
         self.seen = 0
         self.gaps: dict[int, float] = {}
 
-    def unseen(self, column: InstrumentedAttribute[int]) -> ColumnElement[bool]:
-        if self.gaps:
-            return or_(column > self.seen, column.in_(sorted(self.gaps)))
-        return column > self.seen
+    def params(self) -> dict[str, object]:
+        """The bound values of `unseen(column, self.gaps != {})`."""
+        return {"seen": self.seen, "gaps": sorted(self.gaps)}
 
     def saw(self, ids: list[int]) -> None:
         now = time.monotonic()
@@ -196,6 +196,44 @@ class _Follower:
         for gap, since in list(self.gaps.items()):
             if now - since > self.GAP_SECONDS:
                 del self.gaps[gap]
+
+
+def unseen(column: InstrumentedAttribute[int], with_gaps: bool) -> ColumnElement[bool]:
+    """Rows past `:seen` (and those in `:gaps`): a condition built once per shape, since a
+    pull runs on every registration and building its statement cost more than running it."""
+    seen = bindparam("seen", type_=Integer)
+    if with_gaps:
+        return or_(column > seen, column.in_(bindparam("gaps", expanding=True)))
+    return column > seen
+
+
+@cache
+def _bank_pull(with_gaps: bool) -> Select[int, str, str, str]:
+    return (
+        select(BankHash.id, BankHash.signal, BankHash.value, BankHash.bank_id)
+        .where(unseen(BankHash.id, with_gaps))
+        .order_by(BankHash.id)
+        .limit(bindparam("batch", type_=Integer))
+    )
+
+
+@cache
+def _content_pull(with_gaps: bool) -> Select[int, str, str, str, int | None]:
+    return (
+        select(
+            ContentSignal.id,
+            ContentSignal.item_id,
+            ContentSignal.signal,
+            ContentSignal.value,
+            ContentSignal.quality,
+        )
+        .where(
+            ContentSignal.signal.in_(INDEXED_CONTENT_SIGNALS),
+            unseen(ContentSignal.id, with_gaps),
+        )
+        .order_by(ContentSignal.id)
+        .limit(bindparam("batch", type_=Integer))
+    )
 
 
 class _BankHashes:
@@ -436,11 +474,9 @@ class Matcher:
         # Core rows on the session's connection, four columns each: no ORM loading per row
         # and no bank columns repeated on every row (banks are few and read once a batch).
         connection = session.connection()
+        follow = self._bank_follow
         rows = connection.execute(
-            select(BankHash.id, BankHash.signal, BankHash.value, BankHash.bank_id)
-            .where(self._bank_follow.unseen(BankHash.id))
-            .order_by(BankHash.id)
-            .limit(self.REFRESH_BATCH)
+            _bank_pull(bool(follow.gaps)), {**follow.params(), "batch": self.REFRESH_BATCH}
         ).all()
         if not rows:
             self._bank_follow.saw([])
@@ -485,20 +521,9 @@ class Matcher:
         return len(read_ids)
 
     def _refresh_content(self, session: Session) -> int:
+        follow = self._content_follow
         rows = session.execute(
-            select(
-                ContentSignal.id,
-                ContentSignal.item_id,
-                ContentSignal.signal,
-                ContentSignal.value,
-                ContentSignal.quality,
-            )
-            .where(
-                ContentSignal.signal.in_(INDEXED_CONTENT_SIGNALS),
-                self._content_follow.unseen(ContentSignal.id),
-            )
-            .order_by(ContentSignal.id)
-            .limit(self.REFRESH_BATCH)
+            _content_pull(bool(follow.gaps)), {**follow.params(), "batch": self.REFRESH_BATCH}
         ).all()
         pdq_ids: list[int] = []
         pdq_values: list[str] = []
