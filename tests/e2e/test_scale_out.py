@@ -25,7 +25,7 @@ from takedown.store.models import ContentSignal, OutboxJob
 from tests.conftest import _truncate_all
 from tests.support.brokers import forget_namespace
 from tests.support.receiver import WebhookReceiver
-from tests.support.server import TAKEDOWN, ServerProcess, cli
+from tests.support.server import TAKEDOWN, ServerProcess, cli, stop_process
 from tests.support.synthetic_media import scene_frames, video_bytes
 
 pytestmark = pytest.mark.slow
@@ -248,12 +248,6 @@ def test_two_apis_two_workers_a_worker_killed_mid_delivery_loses_nothing(
     finally:
         endpoint.close()
         for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait()
+            stop_process(worker, timeout=20)
         for api in apis:
             api.stop()
