@@ -23,6 +23,7 @@ from takedown.exchanges import opinions as exchange_opinions
 from takedown.jobs import Job, Sweep, declared_in, sweeps_in
 from takedown.outbox.worker import Worker
 from takedown.services import (
+    content,
     dsa_submission,
     escalation,
     evidence,
@@ -54,7 +55,7 @@ def declared_jobs() -> dict[str, Job]:
 
 
 def declared_sweeps() -> list[Sweep]:
-    return sweeps_in(escalation, review, exchange_fetch)
+    return sweeps_in(escalation, review, exchange_fetch, content)
 
 
 log = logging.getLogger("takedown.runtime")

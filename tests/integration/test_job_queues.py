@@ -438,7 +438,12 @@ def test_a_video_verdict_does_not_wait_behind_a_slow_webhook_endpoint(api: Api) 
 def test_sweeps_are_declared_beside_their_services() -> None:
     from takedown.runtime import declared_sweeps
 
-    assert [s.name for s in declared_sweeps()] == ["deadlines", "claims.idle", "exchanges.schedule"]
+    assert [s.name for s in declared_sweeps()] == [
+        "deadlines",
+        "claims.idle",
+        "exchanges.schedule",
+        "reports.crossed",
+    ]
 
 
 def test_one_process_sweeps_at_a_time_on_postgresql(api: Api) -> None:

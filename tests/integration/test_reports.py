@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import threading
+from datetime import timedelta
+from typing import Any
 
+from sqlalchemy import event, func, select
+
+from takedown.services.content import join_crossed_reports
 from takedown.store.models import Case, CaseEvent, Report
+from tests.support.banks import content
 from tests.support.factories import Api
 
 CSE_FROM_VICTIM = {
@@ -88,6 +94,57 @@ def test_report_before_registration_attaches_and_restricts_on_registration(api: 
     case = api.case(out["case_id"])
     assert [c["content_id"] for c in case["content"]] == ["later-1"]
     assert [e["type"] for e in case["events"]][-1] == "restrict"
+
+
+def _register_while_reporting(api: Api, content_id: str, **report: Any) -> dict[str, Any]:
+    """The report, with the item registered while the report is in flight: after the
+    report read that no such item exists, before it wrote anything; the registration
+    commits first and finds no report waiting."""
+    registered: list[dict[str, Any]] = []
+    started = threading.Event()
+
+    def register_in_between(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # The report's first write (the registration opens no case: it matches nothing).
+        if statement.lstrip().upper().startswith("INSERT INTO CASES") and not started.is_set():
+            started.set()
+            other = threading.Thread(target=lambda: registered.append(api.register(content_id)))
+            other.start()
+            other.join(30)
+
+    event.listen(api.runtime.engine, "before_cursor_execute", register_in_between)
+    try:
+        out = api.report(content_id=content_id, **report)
+    finally:
+        event.remove(api.runtime.engine, "before_cursor_execute", register_in_between)
+    assert registered and registered[0]["verdict"] == "allow"
+    return out
+
+
+def test_a_report_and_a_registration_that_cross_are_joined_by_the_next_sweep(api: Api) -> None:
+    """Neither saw the other (the report found no item, the registration no report), so the
+    item stayed up; the worker's next sweep joins them and hides it."""
+    out = _register_while_reporting(api, "crossed-1", **CSE_FROM_VICTIM)
+    assert api.case(out["case_id"])["content"] == []
+    assert content(api, "crossed-1")["state"] == "visible"
+    api.runtime.worker.sweep()
+    case = api.case(out["case_id"])
+    assert [c["content_id"] for c in case["content"]] == ["crossed-1"]
+    assert content(api, "crossed-1")["state"] == "restricted"
+    assert [e["type"] for e in case["events"]][-1] == "restrict"
+    api.runtime.worker.sweep()  # once joined, a pair is left alone
+    assert api.case(out["case_id"])["events"] == case["events"]
+
+
+def test_the_sweep_leaves_a_crossed_report_alone_once_it_is_old(api: Api) -> None:
+    """Only the reports of the last minutes are read: a pair older than any transaction
+    would have been joined by an earlier sweep."""
+    from takedown.services.content import CROSSED_WINDOW
+
+    out = _register_while_reporting(api, "crossed-2", **CSE_FROM_VICTIM)
+    api.runtime.clock.advance(CROSSED_WINDOW + timedelta(seconds=1))  # type: ignore[attr-defined]
+    with api.runtime.transaction() as session:
+        assert join_crossed_reports(session, api.runtime.clock.now()) == 0
+    assert api.case(out["case_id"])["content"] == []
 
 
 def test_report_by_url_finds_the_registered_item(api: Api) -> None:

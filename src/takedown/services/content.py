@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import Select, String, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import AccountState, ContentState, EventType
+from takedown.jobs import JobContext, Sweep
 from takedown.services import case_log, evidence, matching, measures
 from takedown.services.cases import cases_waiting_for, link_item, waiting_cases_query
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_item
 from takedown.store.exposure import ViewCount
-from takedown.store.models import Account, Case, CaseItem, ContentItem, ContentSignal
+from takedown.store.models import Account, Case, CaseItem, ContentItem, ContentSignal, Report
 from takedown.store.types import new_id
 
 
@@ -168,12 +170,63 @@ def register_content(
 
 def attach_waiting_reports(session: Session, item: ContentItem, now: datetime) -> None:
     """Reports that arrived before the upload was registered join it now, restriction too."""
-    cases = cases_waiting_for(session, item.content_id, item.url)
-    for case in cases:
-        link_item(session, case, item, "reported before registration", now)
-        if case.restrict_required:
-            restrict_item(session, case, item, "system", "reported before registration", now)
-        evidence.capture_if_urgent(session, case, now)
+    for case in cases_waiting_for(session, item.content_id, item.url):
+        _attach(session, case, item, "reported before registration", now)
+
+
+def _attach(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> None:
+    link_item(session, case, item, reason, now)
+    if case.restrict_required:
+        restrict_item(session, case, item, "system", reason, now)
+    evidence.capture_if_urgent(session, case, now)
+
+
+# Longer than any transaction lasts: a report and a registration that overlapped both
+# committed within it.
+CROSSED_WINDOW = timedelta(minutes=10)
+
+
+def join_crossed_reports(session: Session, now: datetime) -> int:
+    """Join the cases of recent reports to the items they name where neither saw the other.
+
+    A report and the registration of the item it names, committed at the same moment, each
+    read the other as not there yet: the report opened a case waiting for an item, the
+    registration found no report waiting, and the item stayed up. This finds such pairs
+    among the reports of the last `CROSSED_WINDOW` (indexed by time) and does what the later
+    of the two would have done. Returns how many cases it joined.
+    """
+    since = now - CROSSED_WINDOW
+    awaiting = [state.value for state in AWAITING_DECISION]
+    joined = 0
+    for named in (Report.content_id, Report.url):
+        pairs = (
+            select(Report.case_id, ContentItem.id)
+            .join(ContentItem, getattr(ContentItem, named.key) == named)
+            .join(Case, Case.id == Report.case_id)
+            .where(
+                Report.created_at >= since,
+                named.isnot(None),
+                Case.state.in_(awaiting),
+                ~exists().where(
+                    CaseItem.case_id == Report.case_id, CaseItem.item_id == ContentItem.id
+                ),
+            )
+            .distinct()
+        )
+        for case_id, item_id in session.execute(pairs).all():
+            case, item = session.get(Case, case_id), session.get(ContentItem, item_id)
+            if case is None or item is None or any(link.item_id == item.id for link in case.links):
+                continue  # the content id and the url named one pair twice
+            _attach(session, case, item, "reported as it was registered", now)
+            joined += 1
+    return joined
+
+
+def _join_crossed(_ctx: JobContext, session: Session, now: datetime) -> object:
+    return join_crossed_reports(session, now)
+
+
+CROSSED_REPORTS_SWEEP = Sweep("reports.crossed", _join_crossed)
 
 
 def update_content(

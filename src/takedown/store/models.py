@@ -167,7 +167,7 @@ class Report(Base):
     priority: Mapped[str] = mapped_column(String(2))
     status_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     source: Mapped[str] = mapped_column(String(20), default="report")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # A TAKE IT DOWN Act request: the depicted person's good-faith statement and their own
     # electronic signature (migration 0004_enforcement). Optional on every other report.
     good_faith_statement: Mapped[bool] = mapped_column(Boolean, default=False)
