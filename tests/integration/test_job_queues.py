@@ -6,11 +6,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 
 from takedown import jobs
 from takedown.outbox.worker import QUEUED, Leased, Worker
@@ -216,9 +215,7 @@ def test_two_leasers_that_read_a_job_as_due_lease_it_once(api: Api) -> None:
         for _ in range(2)
     )
     now = rt.clock.now()
-    # Queues without lanes: leasers of laned jobs take turns instead (the next tests).
-    laned = {job.queue for job in declared_jobs().values() if job.lane is not None}
-    room = {q: 50 for q in jobs.QUEUES if q not in laned}
+    room = {q: 50 for q in jobs.QUEUES}
     theirs: list[list[Leased]] = []
     started = threading.Event()
 
@@ -243,147 +240,6 @@ def test_two_leasers_that_read_a_job_as_due_lease_it_once(api: Api) -> None:
     holders = {row.id: row.locked_by for row in outbox(api)}
     assert all(holders[i] == first.worker_id for i in by_first)
     assert all(holders[i] == second.worker_id for i in by_second)
-
-
-def _slow_endpoint_with_jobs(api: Api, count: int) -> str:
-    """An endpoint with `count` restriction deliveries due, their evidence out of the way;
-    returns its lane."""
-    endpoint = api.webhook(_Url())  # type: ignore[arg-type]
-    for n in range(count):
-        api.register(f"p-{n}")
-        api.report(content_id=f"p-{n}", **VICTIM)
-    worker: Worker = api.runtime.worker
-    now = api.runtime.clock.now()
-    for preserve in worker._lease(now, room={jobs.EVIDENCE: 50}):
-        worker.run_job(preserve.id)  # a restriction waits for its evidence
-    return f"webhook:{endpoint}"
-
-
-def _live_leases(api: Api, lane: str) -> int:
-    now = api.runtime.clock.now()
-    return sum(
-        1
-        for row in outbox(api)
-        if row.lane == lane
-        and row.status == "pending"
-        and row.locked_until is not None
-        and row.locked_until.replace(tzinfo=now.tzinfo) > now
-    )
-
-
-class _ObservedTurn:
-    """The lane turn, saying when a leaser starts waiting for it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.waiting = threading.Event()
-
-    def __enter__(self) -> None:
-        if not self._lock.acquire(blocking=False):
-            self.waiting.set()
-            self._lock.acquire()
-
-    def __exit__(self, *_: object) -> None:
-        self._lock.release()
-
-
-def test_two_leasers_at_once_keep_an_endpoint_to_its_lane_limit(
-    api: Api, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A second leaser runs after the first read the lane's count and before it took jobs:
-    without turns each read the lane as empty and took its limit, and one endpoint held
-    twice its slots."""
-    from takedown.outbox import worker as worker_module
-
-    lane = _slow_endpoint_with_jobs(api, 6)
-    limit = declared_jobs()[WEBHOOK_DELIVERY].lane_limit
-    turn = _ObservedTurn()
-    monkeypatch.setattr(worker_module, "_LANE_TURN", turn)
-    rt = api.runtime
-    first, second = (
-        Worker(rt.sessions, rt.clock, rt.settings, declared_jobs(), rt.installation)
-        for _ in range(2)
-    )
-    now = rt.clock.now()
-    room = {jobs.WEBHOOKS: 20}
-    theirs: list[list[Leased]] = []
-    done = threading.Event()
-    me = threading.get_ident()
-
-    def second_lease() -> None:
-        try:
-            theirs.append(second._lease(now, room))
-        finally:
-            done.set()
-
-    def lease_in_between(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        reads_jobs = statement.lstrip().upper().startswith("SELECT OUTBOX.ID")
-        if reads_jobs and threading.get_ident() == me and not theirs and not turn.waiting.is_set():
-            threading.Thread(target=second_lease).start()
-            # Until the second has leased, or waits for its turn.
-            while not (done.wait(0.01) or turn.waiting.is_set()):
-                pass
-
-    event.listen(rt.engine, "before_cursor_execute", lease_in_between)
-    try:
-        mine = first._lease(now, room)
-        assert done.wait(30)
-    finally:
-        event.remove(rt.engine, "before_cursor_execute", lease_in_between)
-        for w in (first, second):
-            w.http.close()
-    assert _live_leases(api, lane) == limit
-    assert len(mine) + len(theirs[0]) == limit
-    assert turn.waiting.is_set()
-
-
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_a_leaser_waits_for_another_processs_leases_of_a_lane(api: Api) -> None:
-    """Another process holds the lane turn (PostgreSQL's advisory lock) and leases two of an
-    endpoint's deliveries meanwhile: this worker's lease waits, then finds the lane full."""
-    from sqlalchemy import text
-
-    from takedown.outbox import worker as worker_module
-
-    lane = _slow_endpoint_with_jobs(api, 6)
-    limit = declared_jobs()[WEBHOOK_DELIVERY].lane_limit
-    rt = api.runtime
-    worker: Worker = rt.worker
-    now = rt.clock.now()
-    other = rt.engine.connect()
-    reached, done = threading.Event(), threading.Event()
-    mine: list[list[Leased]] = []
-
-    def note_turn(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "pg_advisory_xact_lock" in statement:
-            reached.set()
-
-    def lease() -> None:
-        mine.append(worker._lease(now, room={jobs.WEBHOOKS: 20}))
-        done.set()
-
-    event.listen(rt.engine, "before_cursor_execute", note_turn)
-    try:
-        other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": worker_module._LANE_LOCK})
-        other.commit()
-        threading.Thread(target=lease).start()
-        assert reached.wait(30)
-        assert not done.is_set()
-        free = [row.id for row in outbox(api) if row.lane == lane][:limit]
-        other.execute(
-            update(OutboxJob)
-            .where(OutboxJob.id.in_(free))
-            .values(locked_until=now + timedelta(minutes=1), locked_by="elsewhere:1:x")
-        )
-        other.commit()
-        other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": worker_module._LANE_LOCK})
-        other.commit()
-        assert done.wait(30)
-    finally:
-        event.remove(rt.engine, "before_cursor_execute", note_turn)
-        other.close()
-    assert all(job.queue == jobs.WEBHOOKS for job in mine[0])
-    assert _live_leases(api, lane) == limit
 
 
 def test_a_job_handed_to_a_broker_is_claimed_by_one_runner_only(

@@ -24,7 +24,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -57,10 +56,6 @@ LANE_RUN = 50
 LANE_RUN_SECONDS = 2.0
 # One sweeper at a time across every process of a PostgreSQL database.
 _SWEEP_LOCK = 0x7A6B_0001
-# Leases that may take laned jobs take turns: in this process, and across every process of a
-# PostgreSQL database (_lane_turn).
-_LANE_LOCK = 0x7A6B_0002
-_LANE_TURN = threading.Lock()
 
 
 def _alive(pid_text: str) -> bool:
@@ -170,14 +165,11 @@ class Worker:
         holder = holder or self.worker_id
         handed = holder.startswith(QUEUED)
         chosen: dict[int, str] = {}  # job id: its queue
-        wanted: dict[str | None, int] = {None: self.batch}
-        if room is not None:
-            wanted = {queue: limit for queue, limit in room.items()}
-        takes_lanes = self._may_take_lanes(wanted)
-        with _LANE_TURN if takes_lanes else nullcontext(), transaction(self.sessions) as session:
-            if takes_lanes:
-                _lane_turn(session)
+        with transaction(self.sessions) as session:
             held = self._lane_counts(session, now)
+            wanted: dict[str | None, int] = {None: self.batch}
+            if room is not None:
+                wanted = {queue: limit for queue, limit in room.items()}
             for queue, limit in wanted.items():
                 if limit <= 0:
                     continue
@@ -226,12 +218,6 @@ class Worker:
             if hand_on is not None and leased:
                 hand_on(leased)
         return leased
-
-    def _may_take_lanes(self, wanted: Mapping[str | None, int]) -> bool:
-        laned = {job.queue for job in self.jobs.values() if job.lane is not None}
-        return any(
-            limit > 0 and (queue is None or queue in laned) for queue, limit in wanted.items()
-        )
 
     @staticmethod
     def _lane_counts(session: Session, now: datetime) -> defaultdict[str, int]:
@@ -498,19 +484,6 @@ def _free(now: datetime) -> Any:
 def _queue_of(jobs: Mapping[str, Job], kind: str) -> str:
     declared = jobs.get(kind)
     return declared.queue if declared is not None else QUEUES[0]
-
-
-def _lane_turn(session: Session) -> None:
-    """Wait for other processes' leases of laned jobs to commit, on PostgreSQL; this
-    process's leasers already wait on `_LANE_TURN`.
-
-    A lease reads each lane's live count, then takes due jobs; two leasers at once each read
-    the other's leases as not there yet (PostgreSQL's SKIP LOCKED hands them different jobs
-    of one lane, SQLite reads each statement afresh) and each took a lane's limit, so one
-    endpoint held twice its slots. The lock is held to the lease's commit.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LANE_LOCK})
 
 
 def _sweep_lock(session: Session) -> bool:
