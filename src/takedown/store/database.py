@@ -13,6 +13,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from takedown.store.sqlite_writes import QueuedWrites
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 # A unit of work that commits on success and rolls back on error (Runtime.transaction): what a
@@ -34,7 +36,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = make_url(url).database
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30, "factory": QueuedWrites},
+            pool_pre_ping=True,
         )
 
         @event.listens_for(engine, "connect")
