@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from takedown.services.content import join_crossed_reports
+from takedown.services.content import CROSSED_WINDOW, join_crossed_reports
 from takedown.store.models import Case, CaseEvent, Report
 from tests.support.banks import content
 from tests.support.factories import Api
@@ -138,8 +138,6 @@ def test_a_report_and_a_registration_that_cross_are_joined_by_the_next_sweep(api
 def test_the_sweep_leaves_a_crossed_report_alone_once_it_is_old(api: Api) -> None:
     """Only the reports of the last minutes are read: a pair older than any transaction
     would have been joined by an earlier sweep."""
-    from takedown.services.content import CROSSED_WINDOW
-
     out = _register_while_reporting(api, "crossed-2", **CSE_FROM_VICTIM)
     api.runtime.clock.advance(CROSSED_WINDOW + timedelta(seconds=1))  # type: ignore[attr-defined]
     with api.runtime.transaction() as session:

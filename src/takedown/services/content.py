@@ -174,11 +174,14 @@ def attach_waiting_reports(session: Session, item: ContentItem, now: datetime) -
         _attach(session, case, item, "reported before registration", now)
 
 
-def _attach(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> None:
-    link_item(session, case, item, reason, now)
+def _attach(session: Session, case: Case, item: ContentItem, reason: str, now: datetime) -> bool:
+    """Join `item` to `case`, hiding it when the case requires it; False if already joined."""
+    if not link_item(session, case, item, reason, now):
+        return False
     if case.restrict_required:
         restrict_item(session, case, item, "system", reason, now)
     evidence.capture_if_urgent(session, case, now)
+    return True
 
 
 # Longer than any transaction lasts: a report and a registration that overlapped both
@@ -215,10 +218,9 @@ def join_crossed_reports(session: Session, now: datetime) -> int:
         )
         for case_id, item_id in session.execute(pairs).all():
             case, item = session.get(Case, case_id), session.get(ContentItem, item_id)
-            if case is None or item is None or any(link.item_id == item.id for link in case.links):
-                continue  # the content id and the url named one pair twice
-            _attach(session, case, item, "reported as it was registered", now)
-            joined += 1
+            # A pair named by both its content id and its url is joined by the first pass.
+            if case is not None and item is not None:
+                joined += _attach(session, case, item, "reported as it was registered", now)
     return joined
 
 
