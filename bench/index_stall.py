@@ -6,17 +6,24 @@ start a merge of the scanned segment into the chunk tables. "before" merges unde
 lookups take (the index up to issue 15 item 4, reproduced by holding that lock across
 `add`); "after" is `PdqIndex` as it is: merge on a background thread beside the live tables, swap
 under the lock. The lookups run until the last merge has been swapped in.
+
+Two baselines run the same lookups for as long with no adds: on a quiet machine, and beside
+another process that keeps one core busy copying arrays (as a merge does). The second is the
+floor a 2-core machine gives a lookup thread whenever its other core is taken, whatever the
+index does.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import threading
 import time
 
 import numpy as np
 
-from takedown.signals.index import PdqIndex
+from takedown.signals.index import PdqIndex, load_compiled
 
 
 class _MergeUnderLock(PdqIndex):
@@ -33,11 +40,30 @@ def _hex_hashes(rng: np.random.Generator, count: int) -> list[str]:
     return [raw[i * 64 : (i + 1) * 64] for i in range(count)]
 
 
+# Keeps one core busy with memory-bound array copies for argv[1] seconds.
+_BUSY_NEIGHBOUR = """
+import sys, time
+import numpy as np
+a = np.ones(40_000_000, dtype=np.int32)
+b = np.empty_like(a)
+end = time.monotonic() + float(sys.argv[1])
+while time.monotonic() < end:
+    np.copyto(b, a)
+"""
+
+
 def measure(
-    index: PdqIndex, base: int, adds: int, seed: int = 5, idle_seconds: float = 0.0
+    index: PdqIndex,
+    base: int,
+    adds: int,
+    seed: int = 5,
+    idle_seconds: float = 0.0,
+    busy_neighbour: bool = False,
 ) -> dict[str, float]:
     """Lookup times while `adds` hashes are added one by one; with `idle_seconds`, the same lookups
-    for as long with no adds at all (the baseline: what the machine itself costs them)."""
+    for as long with no adds at all (the baseline: what the machine itself costs them), beside a
+    process keeping a core busy if `busy_neighbour`."""
+    load_compiled()  # before the clock starts: the service loads it when its banks load
     rng = np.random.default_rng(seed)
     banked = _hex_hashes(rng, base)
     started = time.perf_counter()
@@ -57,9 +83,13 @@ def measure(
             waits.append(time.perf_counter() - begun)
             i += 1
 
+    new = _hex_hashes(rng, adds)
+    neighbour = None
+    if busy_neighbour:
+        neighbour = subprocess.Popen([sys.executable, "-c", _BUSY_NEIGHBOUR, str(idle_seconds + 5)])
+        time.sleep(1.0)  # its arrays allocated and touched: it is copying when lookups start
     looker = threading.Thread(target=look)
     looker.start()
-    new = _hex_hashes(rng, adds)
     started = time.perf_counter()
     if idle_seconds:
         time.sleep(idle_seconds)
@@ -71,6 +101,9 @@ def measure(
         index.settle()
     done.set()
     looker.join()
+    if neighbour is not None:
+        neighbour.kill()
+        neighbour.wait()
     ms = sorted(w * 1000 for w in waits)
     return {
         "build_s": build_s,
@@ -96,8 +129,10 @@ def run(base: int = 10**6, adds: int = 10**5) -> list[str]:
         ("under the lock (before)", _MergeUnderLock()),
         ("beside, then swap (after)", PdqIndex()),
         ("no adds (baseline)", PdqIndex()),
+        ("no adds, a core kept busy (baseline)", PdqIndex()),
     ):
-        row = measure(index, base, adds, idle_seconds=add_s if label.startswith("no") else 0)
+        idle = add_s if label.startswith("no") else 0
+        row = measure(index, base, adds, idle_seconds=idle, busy_neighbour="busy" in label)
         add_s = row["add_s"]
         worst[label] = row["max_ms"]
         lines.append(
@@ -106,12 +141,14 @@ def run(base: int = 10**6, adds: int = 10**5) -> list[str]:
         )
         del index
     after, idle = worst["beside, then swap (after)"], worst["no adds (baseline)"]
+    busy = worst["no adds, a core kept busy (baseline)"]
     lines += [
         "",
         f"Worst lookup while adding: {after:.1f} ms, {after / idle:.1f}x the worst lookup of"
-        f" the same lookups for as long with no adds ({idle:.1f} ms); under the lock it was"
-        f" {worst['under the lock (before)'] / idle:.1f}x. The baseline row's adds column is"
-        " the time it ran.",
+        f" the same lookups for as long with no adds ({idle:.1f} ms) and {after / busy:.1f}x"
+        f" their worst beside a busy core ({busy:.1f} ms); under the lock it was"
+        f" {worst['under the lock (before)'] / idle:.1f}x. The baseline rows' adds column is"
+        " the time they ran.",
     ]
     return [*lines, ""]
 

@@ -17,9 +17,11 @@ The radii are chosen per query distance to minimise probes plus expected candida
 
 New hashes go to a small segment that is scanned by brute force and merged into the tables
 by a linear merge once it grows past `delta_limit`; tables are re-cut at a new chunk width
-only when the index has doubled or halved since they were cut. Plain numpy throughout:
-faiss's multi-hash index (what threatexchange uses) was slower at every size measured and
-its per-call OpenMP start-up costs milliseconds on a busy machine (BENCHMARKS.md).
+only when the index has doubled or halved since they were cut. Tables are numpy arrays; a
+lookup's probe-and-verify loop and the merge are compiled with numba (index_compiled), so
+that neither hands the GIL to another thread mid-way. faiss's multi-hash index (what
+threatexchange uses) was slower at every size measured and its per-call OpenMP start-up
+costs milliseconds on a busy machine (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ class _ChunkTables:
     id_keys: NDArray[np.int64]
     id_slots: NDArray[np.int64]
     _radii: dict[int, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _plans: dict[int, _ProbePlan] = field(default_factory=dict, repr=False)
 
     @staticmethod
     def _layout(width: int) -> tuple[list[int], list[int], list[int]]:
@@ -163,31 +166,37 @@ class _ChunkTables:
         )
 
     def merged(self, new_words: Words, new_ids: NDArray[np.int64]) -> _ChunkTables:
-        """These tables with the next len(new_words) slots added, by a linear merge."""
+        """These tables with the next len(new_words) slots added, by a linear merge (compiled,
+        GIL released: index_compiled)."""
         added = len(new_words)
         total = self.count + added
         chunks = len(self.widths)
         offsets = np.empty(len(self.offsets), dtype=self._offset_type(chunks, total))
         slots = np.empty(chunks * total, dtype=np.int32)
-        new_slots = np.arange(self.count, total, dtype=np.int32)
-        for chunk, (start, w) in enumerate(zip(self.starts, self.widths, strict=True)):
-            base = self.table_base[chunk]
-            old_table = self.offsets[base : base + (1 << w) + 1]
-            old_slots = self.slots[chunk * self.count : (chunk + 1) * self.count]
-            keys = _chunk_values(new_words, start, w)
-            order = np.argsort(keys, kind="stable")
-            # Each new slot goes at the end of its bucket, after the older slots there.
-            at = old_table[keys[order] + 1].astype(np.int64) - chunk * self.count
-            slots[chunk * total : (chunk + 1) * total] = np.insert(old_slots, at, new_slots[order])
-            table = offsets[base : base + (1 << w) + 1]
-            table[0] = 0
-            np.cumsum(np.bincount(keys, minlength=1 << w), out=table[1:])
-            # The old bucket starts, moved by the new slots before them and by this chunk's
-            # base growing from chunk * count to chunk * total.
-            table += old_table
-            table += chunk * added
+        from takedown.signals import index_compiled
+
+        index_compiled.merge_tables(
+            self.offsets,
+            self.slots,
+            self.count,
+            np.ascontiguousarray(new_words),
+            np.asarray(self.widths, dtype=np.int64),
+            np.asarray(self.starts, dtype=np.int64),
+            np.asarray(self.table_base, dtype=np.int64),
+            offsets,
+            slots,
+        )
         id_order = np.argsort(new_ids, kind="stable")
-        at = np.searchsorted(self.id_keys, new_ids[id_order], side="right")
+        id_keys = np.empty(total, dtype=np.int64)
+        id_slots = np.empty(total, dtype=np.int64)
+        index_compiled.merge_ids(
+            self.id_keys,
+            self.id_slots,
+            new_ids[id_order],
+            id_order.astype(np.int64) + self.count,
+            id_keys,
+            id_slots,
+        )
         return _ChunkTables(
             width=self.width,
             widths=self.widths,
@@ -196,8 +205,8 @@ class _ChunkTables:
             offsets=offsets,
             slots=slots,
             count=total,
-            id_keys=np.insert(self.id_keys, at, new_ids[id_order]),
-            id_slots=np.insert(self.id_slots, at, id_order + self.count),
+            id_keys=id_keys,
+            id_slots=id_slots,
         )
 
     def slots_of(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -236,30 +245,82 @@ class _ChunkTables:
             for w, r in zip(self.widths, self.radii(max_distance), strict=True)
         )
 
-    def candidates(self, query: int, max_distance: int) -> NDArray[np.int32]:
-        """Slots sharing a chunk within its radius with `query` (a 256-bit int); a superset."""
-        probes = []
+    def probe_plan(self, max_distance: int) -> _ProbePlan:
+        """What a lookup at `max_distance` probes, laid out for `index_compiled.near`."""
+        known = self._plans.get(max_distance)
+        if known is not None:
+            return known
+        masks, ends, bases, shifts, key_masks = [], [], [], [], []
         for chunk, radius in enumerate(self.radii(max_distance)):
             if radius < 0:
                 continue
             w = self.widths[chunk]
-            key = (query >> (BITS - self.starts[chunk] - w)) & ((1 << w) - 1)
-            probes.append((_flip_masks(w, radius) ^ key) + self.table_base[chunk])
-        where = np.concatenate(probes)
-        low = self.offsets[where].astype(np.int64)
-        sizes = self.offsets[where + 1] - low
-        hit = np.flatnonzero(sizes)
-        if not len(hit):
-            return np.empty(0, dtype=np.int32)
-        low = low[hit]
-        sizes = sizes[hit].astype(np.int64)
-        # The positions low[i] .. low[i] + sizes[i] - 1 for every hit bucket, in one array.
-        steps = np.arange(int(sizes.sum()), dtype=np.int64)
-        firsts = np.repeat(low - (np.cumsum(sizes) - sizes), sizes)
-        # Duplicates (a slot near the query in two chunks) are left in: the caller keeps
-        # one result per id anyway, and a sort here would release the GIL mid-lookup,
-        # where a busy writer thread can then keep it for a whole switch interval.
-        return self.slots[firsts + steps]
+            masks.append(_flip_masks(w, radius))
+            ends.append(sum(len(m) for m in masks))
+            bases.append(self.table_base[chunk])
+            shifts.append(BITS - self.starts[chunk] - w)
+            key_masks.append((1 << w) - 1)
+        plan = _ProbePlan(
+            masks=np.concatenate(masks),
+            mask_ends=np.asarray(ends, dtype=np.int64),
+            bases=np.asarray(bases, dtype=np.int64),
+            shifts=tuple(shifts),
+            key_masks=tuple(key_masks),
+        )
+        self._plans[max_distance] = plan
+        return plan
+
+
+@dataclass(frozen=True)
+class _ProbePlan:
+    """The probed chunks' flip masks end to end (chunk i's end at `mask_ends[i]`), their
+    tables' bases, and where each chunk's key sits in the 256-bit query."""
+
+    masks: NDArray[np.int64]
+    mask_ends: NDArray[np.int64]
+    bases: NDArray[np.int64]
+    shifts: tuple[int, ...]
+    key_masks: tuple[int, ...]
+
+    def keys(self, query: int) -> NDArray[np.int64]:
+        return np.asarray(
+            [(query >> s) & m for s, m in zip(self.shifts, self.key_masks, strict=True)],
+            dtype=np.int64,
+        )
+
+
+_NO_PROBES = _ProbePlan(
+    masks=np.zeros(0, dtype=np.int64),
+    mask_ends=np.zeros(0, dtype=np.int64),
+    bases=np.zeros(0, dtype=np.int64),
+    shifts=(),
+    key_masks=(),
+)
+_NO_TABLE = np.zeros(1, dtype=np.int64)
+_NO_SLOTS = np.zeros(0, dtype=np.int32)
+
+
+_loading: threading.Thread | None = None
+_loading_lock = threading.Lock()
+
+
+def load_compiled() -> None:
+    """Load the compiled loops (index_compiled) now: numba costs a process about a second to
+    load them from its cache, a few on a first run after an install."""
+    from takedown.signals import index_compiled
+
+    index_compiled.warm_up()
+
+
+def load_compiled_soon() -> None:
+    """`load_compiled` on a background thread, once a process: the first hash added starts it,
+    so a process that never indexes a PDQ hash (most CLI commands) never loads numba, and one
+    that does has it loaded before its first lookup rather than during it."""
+    global _loading
+    with _loading_lock:
+        if _loading is None:
+            _loading = threading.Thread(target=load_compiled, name="pdq-compiled", daemon=True)
+            _loading.start()
 
 
 # Above this many probes per query (distances far beyond PDQ's 31) a scan is cheaper.
@@ -275,8 +336,10 @@ class PdqIndex:
     Lookups take `_lock` only for their own reading. Writers take turns on `_write_lock` and
     take `_lock` only to publish: array growth is copied beside the live arrays, and merges
     run on a background thread (one at a time) and are swapped in, so neither an add nor a
-    merge holds a lookup up for longer than it takes to append or to swap a reference. No
-    per-hash Python object is kept (the garbage collector would walk millions of them).
+    merge holds a lookup up for longer than it takes to append or to swap a reference. A
+    lookup's own loops (index_compiled.near) keep the GIL and a merge's let it go, so neither
+    hands the other a switch interval mid-way. No per-hash Python object is kept (the garbage
+    collector would walk millions of them).
     """
 
     def __init__(self, delta_limit: int = 4096) -> None:
@@ -322,6 +385,8 @@ class PdqIndex:
         """`add` from arrays: ids (n,) and hashes as (n, 4) words (`hashes_to_words`)."""
         if words.ndim != 2 or words.shape[1] != 4 or len(ids) != len(words):
             raise ValueError("words must be (n, 4) with one id per row")
+        if len(ids):
+            load_compiled_soon()
         with self._write_lock:
             needed = self._count + len(ids)
             if needed > len(self._ids):
@@ -508,29 +573,36 @@ class PdqIndex:
             return [self._search_one(words[i], max_distance) for i in range(len(words))]
 
     def _search_one(self, query: Words, max_distance: int) -> list[tuple[int, int]]:
-        found: list[NDArray[np.int64]] = []
+        if not self._count:
+            return []
+        from takedown.signals import index_compiled
+
         tables = self._tables
-        if tables is not None and tables.count:
-            if tables.probe_count(max_distance) <= _MAX_PROBES:
-                as_int = int.from_bytes(query.astype(">u8").tobytes(), "big")
-                found.append(tables.candidates(as_int, max_distance).astype(np.int64))
-            else:
-                found.append(np.arange(tables.count, dtype=np.int64))
-        tabled = self._tabled()
-        if self._count > tabled:
-            found.append(np.arange(tabled, self._count, dtype=np.int64))
-        if not found:
-            return []
-        slots = np.concatenate(found)
-        slots = slots[self._alive[slots]]
-        if not len(slots):
-            return []
-        distances = np.bitwise_count(self._words[slots] ^ query).sum(axis=1)
-        close = distances <= max_distance
+        plan, offsets, table_slots, scan_first = _NO_PROBES, _NO_TABLE, _NO_SLOTS, 0
+        if tables is not None and tables.count and tables.probe_count(max_distance) <= _MAX_PROBES:
+            plan, offsets, table_slots = (
+                tables.probe_plan(max_distance),
+                tables.offsets,
+                tables.slots,
+            )
+            scan_first = tables.count
+        as_int = int.from_bytes(query.astype(">u8").tobytes(), "big")
+        slots, distances = index_compiled.near(
+            offsets,
+            table_slots,
+            plan.masks,
+            plan.mask_ends,
+            plan.keys(as_int),
+            plan.bases,
+            self._words,
+            self._alive,
+            query,
+            max_distance,
+            scan_first,
+            self._count,
+        )
         best: dict[int, int] = {}
-        for identifier, distance in zip(
-            self._ids[slots[close]].tolist(), distances[close].tolist(), strict=True
-        ):
+        for identifier, distance in zip(self._ids[slots].tolist(), distances.tolist(), strict=True):
             if identifier not in best or distance < best[identifier]:
                 best[identifier] = distance
         return sorted(best.items(), key=lambda pair: (pair[1], pair[0]))

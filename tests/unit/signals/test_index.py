@@ -336,3 +336,38 @@ def test_add_words_takes_arrays_and_refuses_a_bad_shape() -> None:
     assert index.search(hashes[4], 0) == [(4, 0)]
     with pytest.raises(ValueError):
         index.add_words(np.arange(3, dtype=np.int64), np.zeros((3, 2), dtype=np.uint64))
+
+
+@pytest.mark.parametrize("count, added", [(5_000, 1), (5_000, 700), (40_000, 4_097)])
+def test_a_merge_gives_the_tables_a_rebuild_would(count: int, added: int) -> None:
+    """The compiled merge (index_compiled.merge_tables, merge_ids) against `build` over the
+    same slots: the same bucket starts, the same slots in every bucket, the same id lists."""
+    from takedown.signals.index import _ChunkTables, ideal_width
+
+    rng = np.random.default_rng(count + added)
+    words = hashes_to_words(random_hashes(rng, count + added))
+    # Repeated ids, old and new, so that equal ids from both sides meet in merge_ids.
+    ids = rng.integers(0, (count + added) // 3, size=count + added).astype(np.int64)
+    width = ideal_width(count)
+    merged = _ChunkTables.build(words[:count], width, ids[:count]).merged(
+        words[count:], ids[count:]
+    )
+    rebuilt = _ChunkTables.build(words, width, ids)
+    assert merged.count == rebuilt.count == count + added
+    assert np.array_equal(merged.offsets, rebuilt.offsets)
+    total = count + added
+    for chunk, w in enumerate(rebuilt.widths):
+        base = rebuilt.table_base[chunk]
+        starts = rebuilt.offsets[base : base + (1 << w) + 1]
+        for low, high in zip(
+            starts[:-1][starts[1:] > starts[:-1]], starts[1:][starts[1:] > starts[:-1]], strict=True
+        ):
+            assert sorted(merged.slots[low:high]) == sorted(rebuilt.slots[low:high])
+        assert chunk * total <= starts[0] and starts[-1] == (chunk + 1) * total
+    assert np.array_equal(merged.id_keys, rebuilt.id_keys)
+    for key in np.unique(ids):
+        low, high = (
+            np.searchsorted(merged.id_keys, key),
+            np.searchsorted(merged.id_keys, key, "right"),
+        )
+        assert sorted(merged.id_slots[low:high]) == sorted(rebuilt.id_slots[low:high])
