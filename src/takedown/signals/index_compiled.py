@@ -55,6 +55,31 @@ def _distance(words: Any, slot: int, query: Any) -> int:
 
 
 @njit(cache=True)
+def _keep(
+    words: Any,
+    alive: Any,
+    slot: int,
+    query: Any,
+    max_distance: int,
+    found: Any,
+    distances: Any,
+    count: int,
+) -> Any:
+    """`slot` appended to (found, distances) if it is live and near enough; the arrays double
+    when full."""
+    if alive[slot]:
+        distance = _distance(words, slot, query)
+        if distance <= max_distance:
+            if count == len(found):
+                found = np.concatenate((found, np.empty(count, dtype=np.int64)))
+                distances = np.concatenate((distances, np.empty(count, dtype=np.int64)))
+            found[count] = slot
+            distances[count] = distance
+            count += 1
+    return found, distances, count
+
+
+@njit(cache=True)
 def _near(
     offsets: Any,
     table_slots: Any,
@@ -77,27 +102,21 @@ def _near(
         for m in range(first_mask, mask_ends[chunk]):
             bucket = (masks[m] ^ keys[chunk]) + bases[chunk]
             for position in range(offsets[bucket], offsets[bucket + 1]):
-                slot = table_slots[position]
-                if alive[slot]:
-                    distance = _distance(words, slot, query)
-                    if distance <= max_distance:
-                        if count == len(found):
-                            found = np.concatenate((found, np.empty(count, dtype=np.int64)))
-                            distances = np.concatenate((distances, np.empty(count, dtype=np.int64)))
-                        found[count] = slot
-                        distances[count] = distance
-                        count += 1
+                found, distances, count = _keep(
+                    words,
+                    alive,
+                    table_slots[position],
+                    query,
+                    max_distance,
+                    found,
+                    distances,
+                    count,
+                )
         first_mask = mask_ends[chunk]
     for slot in range(scan_first, scan_end):
-        if alive[slot]:
-            distance = _distance(words, slot, query)
-            if distance <= max_distance:
-                if count == len(found):
-                    found = np.concatenate((found, np.empty(count, dtype=np.int64)))
-                    distances = np.concatenate((distances, np.empty(count, dtype=np.int64)))
-                found[count] = slot
-                distances[count] = distance
-                count += 1
+        found, distances, count = _keep(
+            words, alive, slot, query, max_distance, found, distances, count
+        )
     return found[:count], distances[:count]
 
 
