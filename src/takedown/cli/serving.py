@@ -1,19 +1,30 @@
 """`takedown serve --processes N`: N API processes on one port, and at most one worker.
 
-uvicorn's supervisor binds the socket and starts N processes (spawned, so each builds its own
-Runtime: engine, pools and caches are never shared across a fork). The supervisor passes the
-database and folder down through the environment. Only one process runs outbox jobs and the
-periodic sweeps: a dedicated `takedown worker` beside the API processes, so webhook deliveries
-never compete with requests for a process's event loop and SQLite keeps one writer for jobs.
+Each API process listens on a socket of its own in the port's SO_REUSEPORT group, so the
+kernel spreads connections across the processes. One socket shared by all, as uvicorn's
+supervisor has it, let whichever process woke first accept: eight keep-alive connections all
+landed on one process and a second process added nothing (issue 15). The processes are
+spawned, so each builds its own Runtime (engine, pools and caches are never shared across a
+fork); the supervisor passes the database and folder down through the environment, restarts a
+process that dies, and stops them all on SIGINT or SIGTERM. Only one process runs outbox jobs
+and the periodic sweeps: a dedicated `takedown worker` beside the API processes, so webhook
+deliveries never compete with requests for a process's event loop and SQLite keeps one writer
+for jobs.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
+import multiprocessing
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+from multiprocessing.process import BaseProcess
+from types import FrameType
 
 from fastapi import FastAPI
 
@@ -23,6 +34,12 @@ from takedown.config import Settings
 _DATABASE_URL = "TAKEDOWN_DATABASE_URL"
 _DATA_DIR = "TAKEDOWN_DATA_DIR"
 _PR_SET_PDEATHSIG = 1
+# uvicorn's exit status for an app or socket that cannot start: restarting would fail the same way.
+_STARTUP_FAILURE = 3
+# How long a stopped API process may take to finish the requests it holds.
+_GRACE_SECONDS = 15.0
+
+log = logging.getLogger("takedown.serving")
 
 
 def serving_app() -> FastAPI:
@@ -42,9 +59,7 @@ def serve_processes(
     worker: bool,
     log_config: dict[str, object],
 ) -> None:
-    """Run `processes` API processes under uvicorn's supervisor, and one worker process."""
-    import uvicorn
-
+    """Run `processes` API processes on the port, and one worker process."""
     from takedown.store.database import make_engine, upgrade
 
     settings = settings.resolved()
@@ -54,19 +69,14 @@ def serve_processes(
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.environ[_DATABASE_URL] = settings.database_url
     os.environ[_DATA_DIR] = str(settings.data_dir)
+    # Held, not listened on, from before the worker starts to the end: a port another program
+    # holds fails here, and port 0 becomes one port that every API process then joins.
+    holder = port_socket(host, port)
     jobs = _start_worker() if worker else None
     try:
-        uvicorn.run(
-            "takedown.cli.serving:serving_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=processes,
-            log_level="info",
-            log_config=log_config,
-            proxy_headers=False,
-        )
+        _supervise(host, holder.getsockname()[1], processes, log_config)
     finally:
+        holder.close()
         if jobs is not None:
             jobs.terminate()
             try:
@@ -74,6 +84,102 @@ def serve_processes(
             except subprocess.TimeoutExpired:
                 jobs.kill()
                 jobs.wait()
+
+
+def port_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (host, port) in the port's SO_REUSEPORT group (Linux admits only
+    sockets of the same user to a group)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _supervise(host: str, port: int, processes: int, log_config: dict[str, object]) -> None:
+    """Keep `processes` API processes serving on the port until SIGINT or SIGTERM."""
+    context = multiprocessing.get_context("spawn")
+    stop = threading.Event()
+
+    def _stop(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def start() -> BaseProcess:
+        child = context.Process(
+            target=_serve_api, args=(host, port, log_config), name="takedown-api", daemon=False
+        )
+        child.start()
+        return child
+
+    children = [start() for _ in range(processes)]
+    log.info(
+        "Takedown API on http://%s:%d in %d processes %s (Press CTRL+C to quit)",
+        host,
+        port,
+        processes,
+        [child.pid for child in children],
+    )
+    try:
+        while not stop.wait(0.5):
+            for n, child in enumerate(children):
+                if child.is_alive():
+                    continue
+                if child.exitcode == _STARTUP_FAILURE:
+                    raise RuntimeError(
+                        f"API process [{child.pid}] could not start; its log says why"
+                    )
+                log.warning(
+                    "API process [%s] ended (exit status %s); starting another",
+                    child.pid,
+                    child.exitcode,
+                )
+                children[n] = start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _stop_all(children)
+
+
+def _stop_all(children: list[BaseProcess]) -> None:
+    for child in children:
+        if child.is_alive():
+            child.terminate()  # SIGTERM: uvicorn finishes the requests it holds, then exits
+    for child in children:
+        child.join(_GRACE_SECONDS)
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+
+def _serve_api(host: str, port: int, log_config: dict[str, object]) -> None:
+    """One API process: its own socket in the port's group, listened on by uvicorn."""
+    import uvicorn
+
+    # A terminal's Ctrl-C reaches the supervisor alone, which then stops each process once:
+    # a second signal would make uvicorn drop the requests it holds instead of finishing them.
+    os.setpgrp()
+    if sys.platform == "linux":
+        _die_with_parent()
+    config = uvicorn.Config(
+        "takedown.cli.serving:serving_app",
+        factory=True,
+        log_level="info",
+        log_config=log_config,
+        proxy_headers=False,
+    )
+    try:
+        sock = port_socket(host, port)
+    except OSError as exc:
+        log.error("cannot listen on %s:%d: %s", host, port, exc)
+        sys.exit(_STARTUP_FAILURE)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
