@@ -1,6 +1,6 @@
 """The bare baseline for the HTTP bench: FastAPI + SQLAlchemy, one insert and a commit a request.
 
-Run as `uvicorn bench.baseline_app:app --workers N` with BASELINE_DATABASE_URL set. It does
+Run by `python -m bench.baseline_serve HOST PORT N` with BASELINE_DATABASE_URL set. It does
 what any intake must do at the least (parse the body, write one row, commit before
 answering) and nothing Takedown does besides (triage, audit, outbox, auth, rate limits).
 """

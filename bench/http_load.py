@@ -182,11 +182,8 @@ def baseline_server(db_url: str, workdir: Path, processes: int) -> Iterator[str]
     subprocess.run(
         [sys.executable, "-c", "import bench.baseline_app"], env=env, check=True, cwd=ROOT
     )
-    cmd = [
-        sys.executable, "-m", "uvicorn", "bench.baseline_app:app",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(processes),
-        "--log-level", "warning",
-    ]  # fmt: skip
+    # Spread over its processes as Takedown's are (bench.baseline_serve).
+    cmd = [sys.executable, "-m", "bench.baseline_serve", "127.0.0.1", str(port), str(processes)]
     base = f"http://127.0.0.1:{port}"
     with running(cmd, env, base + "/docs", workdir / f"baseline-{port}.log"):
         yield base
@@ -309,7 +306,8 @@ def run(quick: bool = False, seconds: float | None = None) -> list[str]:
         " halves in the order Takedown, baseline, baseline, Takedown, from an asyncio httpx"
         " load generator (one process, N keep-alive connections). Baseline: bench/baseline_app.py,"
         " FastAPI + SQLAlchemy doing one insert and a commit per request, same database kind,"
-        " same process count (uvicorn --workers). Takedown runs without its worker"
+        " same process count, each process on a socket of its own in the port's SO_REUSEPORT"
+        " group as Takedown's are (bench/baseline_serve.py). Takedown runs without its worker"
         " (`--no-worker`), so the outbox fills and nothing drains it during the cell. Ratio:"
         " Takedown's req/s over the baseline's.",
         "",
