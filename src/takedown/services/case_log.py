@@ -101,7 +101,10 @@ def record(
     case.event_seq = seq
     case.event_hash = digest
     _set_baseline(case)
-    session.flush()
+    # A case opened here is seen by no one else before commit, and the session autoflushes
+    # before any query of its own: its rows go out in the commit's one flush (issue 15).
+    if not fresh_cases.opened_here(session, case):
+        session.flush()
     if type in REPORTER_VISIBLE:
         _queue_update_emails(session, case, event)
     # The case's measures are a projection of its events too (issue 14), and a restrictive
