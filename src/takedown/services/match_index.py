@@ -29,6 +29,7 @@ from takedown.signals.base import SignalIndex
 from takedown.signals.hashing import PDQ_DIHEDRAL
 from takedown.signals.index import PdqIndex
 from takedown.signals.pdq import PDQ, QUALITY_MIN
+from takedown.signals.turns import TurnLock
 from takedown.signals.vpdq import VideoMatch, VpdqFrame, match_video, parse_frames
 from takedown.store.banks import Bank, BankHash
 from takedown.store.models import ContentItem, ContentSignal
@@ -380,7 +381,8 @@ class Matcher:
     def __init__(self, pdq_threshold: int = 31, quality_min: int = QUALITY_MIN) -> None:
         self.pdq_threshold = pdq_threshold
         self.quality_min = quality_min
-        self._lock = threading.RLock()
+        # In turn (signals.turns), so a refresh's batches and request lookups alternate.
+        self._lock = TurnLock()
         self._refresh_lock = threading.Lock()
         # Coalescing refreshes on PostgreSQL (`refresh`): numbered as they start and finish.
         self._refresh_turn = threading.Condition()

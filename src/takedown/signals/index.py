@@ -26,6 +26,7 @@ costs milliseconds on a busy machine (BENCHMARKS.md).
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import math
@@ -40,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from takedown.signals import pdq
+from takedown.signals.turns import TurnLock
 
 logger = logging.getLogger(__name__)
 
@@ -310,6 +312,11 @@ def load_compiled() -> None:
     from takedown.signals import index_compiled
 
     index_compiled.warm_up()
+    # numba leaves about 90,000 long-lived objects, and every full collection walked them
+    # with the GIL held: 14-17 ms in which no lookup ran (issue 15). Frozen, collections walk
+    # only what is allocated later; collecting first keeps today's garbage out of the freeze.
+    gc.collect()
+    gc.freeze()
 
 
 def load_compiled_soon() -> None:
@@ -343,7 +350,9 @@ class PdqIndex:
     """
 
     def __init__(self, delta_limit: int = 4096) -> None:
-        self._lock = threading.RLock()
+        # Taken in turn (signals.turns): an RLock let the adding thread and the looking-up
+        # thread each take it straight back from the other, starving whichever was woken.
+        self._lock = TurnLock()
         self._write_lock = threading.RLock()
         self._delta_limit = delta_limit
         self._words: Words = np.empty((1024, 4), dtype=np.uint64)
