@@ -306,9 +306,10 @@ _loading: threading.Thread | None = None
 _loading_lock = threading.Lock()
 
 
+@cache
 def load_compiled() -> None:
-    """Load the compiled loops (index_compiled) now: numba costs a process about a second to
-    load them from its cache, a few on a first run after an install."""
+    """Load the compiled loops (index_compiled) now, once a process: numba costs a process
+    about a second to load them from its cache, a few on a first run after an install."""
     from takedown.signals import index_compiled
 
     index_compiled.warm_up()
