@@ -45,6 +45,8 @@ class Settings:
     smtp_from: str = "takedown@localhost"
     run_worker: bool = True
     worker_poll_seconds: float = 0.2
+    # `serve --processes N`: an API process that leaves a ping unanswered this long is replaced.
+    process_health_seconds: float = 30.0
     sweep_interval_seconds: float = 5.0
     # Jobs run at once per queue by a worker (in-process or `takedown worker`).
     worker_concurrency: int = 2
@@ -125,6 +127,7 @@ class Settings:
             smtp_from=_env("SMTP_FROM", "takedown@localhost"),
             run_worker=_env("RUN_WORKER", "1") not in ("0", "false", "no"),
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
+            process_health_seconds=float(_env("PROCESS_HEALTH_SECONDS", "30")),
             sweep_interval_seconds=float(_env("SWEEP_INTERVAL_SECONDS", "5")),
             worker_concurrency=int(_env("WORKER_CONCURRENCY", "2")),
             broker_url=_env("BROKER_URL", ""),

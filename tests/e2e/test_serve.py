@@ -356,6 +356,43 @@ def test_serve_with_two_processes_spreads_connections_and_runs_one_worker(
     assert not any(Path(f"/proc/{p}").exists() for p in [*workers, *replaced])
 
 
+def test_serve_with_two_processes_replaces_one_that_stops_answering(
+    server: ServerProcess,
+) -> None:
+    """A process that is stopped (or deadlocked, or whose loop is blocked) would keep taking
+    its share of new connections on its own socket: the supervisor kills and replaces it."""
+    import signal
+
+    server.env["TAKEDOWN_PROCESS_HEALTH_SECONDS"] = "2"
+    server.args = ["--processes", "2"]
+    server.start()
+    api = _api_processes(server, 2)
+    for _ in range(300):
+        if all(f"API process [{p}] is serving" in server.log_text() for p in api):
+            break
+        time.sleep(0.1)  # polling the supervisor's log, not a timed assertion
+    else:
+        raise AssertionError(server.log_text()[-3000:])
+    os.kill(api[0], signal.SIGSTOP)
+    for _ in range(300):
+        assert server.process is not None
+        children = _children(server.process.pid)
+        if api[0] not in children:
+            break
+        time.sleep(0.1)  # polling for the supervisor's replacement, not a timed assertion
+    else:
+        raise AssertionError("the stopped process was not replaced: " + server.log_text()[-3000:])
+    assert f"API process [{api[0]}] did not answer for 2 s" in server.log_text()
+    replaced = _api_processes(server, 2)
+    assert api[1] in replaced
+    for n in range(8):  # new connections each: none may hang on the stopped process
+        response = httpx.post(
+            server.url + "/v1/reports", json={"content_id": f"h-{n}", **VICTIM}, timeout=10
+        )
+        assert response.status_code == 201, response.text
+    server.stop()
+
+
 def test_serve_with_two_processes_on_a_port_another_program_holds_fails_at_once(
     server: ServerProcess,
 ) -> None:

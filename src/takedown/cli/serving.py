@@ -14,6 +14,8 @@ for jobs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ctypes
 import logging
 import multiprocessing
@@ -23,12 +25,19 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from takedown.config import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 # The API processes find their settings here; the supervisor sets them before it spawns.
 _DATABASE_URL = "TAKEDOWN_DATABASE_URL"
@@ -74,7 +83,13 @@ def serve_processes(
     holder = port_socket(host, port)
     jobs = _start_worker() if worker else None
     try:
-        _supervise(host, holder.getsockname()[1], processes, log_config)
+        _supervise(
+            host,
+            holder.getsockname()[1],
+            processes,
+            log_config,
+            settings.process_health_seconds,
+        )
     finally:
         holder.close()
         if jobs is not None:
@@ -101,8 +116,26 @@ def port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _supervise(host: str, port: int, processes: int, log_config: dict[str, object]) -> None:
-    """Keep `processes` API processes serving on the port until SIGINT or SIGTERM."""
+@dataclass
+class _ApiProcess:
+    """One API process and the supervisor's end of its health pipe."""
+
+    process: BaseProcess
+    health: Connection
+    # When it last answered a ping; None while it starts (its startup may load big banks).
+    answered_at: float | None = None
+    pinged_at: float | None = None
+
+
+def _supervise(
+    host: str, port: int, processes: int, log_config: dict[str, object], health_seconds: float
+) -> None:
+    """Keep `processes` API processes serving on the port until SIGINT or SIGTERM.
+
+    A process that ends is replaced. So is one that has served and then leaves a ping
+    unanswered for `health_seconds`: stopped, deadlocked, or its event loop blocked. With a
+    socket of its own it would otherwise go on taking its share of new connections.
+    """
     context = multiprocessing.get_context("spawn")
     stop = threading.Event()
 
@@ -111,12 +144,17 @@ def _supervise(host: str, port: int, processes: int, log_config: dict[str, objec
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
 
-    def start() -> BaseProcess:
+    def start() -> _ApiProcess:
+        ours, theirs = context.Pipe()
         child = context.Process(
-            target=_serve_api, args=(host, port, log_config), name="takedown-api", daemon=False
+            target=_serve_api,
+            args=(host, port, log_config, theirs),
+            name="takedown-api",
+            daemon=False,
         )
         child.start()
-        return child
+        theirs.close()
+        return _ApiProcess(child, ours)
 
     children = [start() for _ in range(processes)]
     log.info(
@@ -124,27 +162,60 @@ def _supervise(host: str, port: int, processes: int, log_config: dict[str, objec
         host,
         port,
         processes,
-        [child.pid for child in children],
+        [child.process.pid for child in children],
     )
     try:
         while not stop.wait(0.5):
             for n, child in enumerate(children):
-                if child.is_alive():
+                if _healthy(child, health_seconds):
                     continue
-                if child.exitcode == _STARTUP_FAILURE:
+                if child.process.exitcode == _STARTUP_FAILURE:
                     raise RuntimeError(
-                        f"API process [{child.pid}] could not start; its log says why"
+                        f"API process [{child.process.pid}] could not start; its log says why"
                     )
-                log.warning(
-                    "API process [%s] ended (exit status %s); starting another",
-                    child.pid,
-                    child.exitcode,
-                )
+                child.health.close()
                 children[n] = start()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        _stop_all(children)
+        _stop_all([child.process for child in children])
+
+
+def _healthy(child: _ApiProcess, health_seconds: float) -> bool:
+    """Ping `child` and read its answers; False once it has ended or been killed as hung."""
+    process, now = child.process, time.monotonic()
+    if not process.is_alive():
+        log.warning(
+            "API process [%s] ended (exit status %s); starting another",
+            process.pid,
+            process.exitcode,
+        )
+        return False
+    try:
+        while child.health.poll():
+            child.health.recv()
+            if child.answered_at is None:
+                log.info("API process [%s] is serving", process.pid)
+            child.answered_at, child.pinged_at = now, None
+        if child.pinged_at is None:
+            child.health.send(b"ping")
+            child.pinged_at = now
+    except (OSError, EOFError):
+        pass  # it is ending: the next look finds it dead
+    hung = (
+        child.answered_at is not None
+        and child.pinged_at is not None
+        and now - child.pinged_at > health_seconds
+    )
+    if hung:
+        log.error(
+            "API process [%s] did not answer for %.0f s; killing it and starting another",
+            process.pid,
+            health_seconds,
+        )
+        process.kill()
+        process.join()
+    return not hung
 
 
 def _stop_all(children: list[BaseProcess]) -> None:
@@ -158,7 +229,7 @@ def _stop_all(children: list[BaseProcess]) -> None:
             child.join()
 
 
-def _serve_api(host: str, port: int, log_config: dict[str, object]) -> None:
+def _serve_api(host: str, port: int, log_config: dict[str, object], health: Connection) -> None:
     """One API process: its own socket in the port's group, listened on by uvicorn."""
     import uvicorn
 
@@ -179,7 +250,42 @@ def _serve_api(host: str, port: int, log_config: dict[str, object]) -> None:
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s", host, port, exc)
         sys.exit(_STARTUP_FAILURE)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        threading.Thread(
+            target=_answer_pings, args=(health, loop, server), name="health", daemon=True
+        ).start()
+        await server.serve(sockets=[sock])
+
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(serve())
+
+
+def _answer_pings(
+    health: Connection, loop: asyncio.AbstractEventLoop, server: uvicorn.Server
+) -> None:
+    """Answer each of the supervisor's pings from the event loop, once the server serves: a
+    loop held up by a request answers late, as the requests queued behind it are."""
+    while True:
+        try:
+            health.recv()
+        except (OSError, EOFError):
+            return  # the supervisor is gone; PDEATHSIG ends this process
+        while not server.started:
+            if server.should_exit:
+                return
+            time.sleep(0.1)  # waiting for uvicorn's startup, which has no event to wait on
+        try:
+            loop.call_soon_threadsafe(_pong, health)
+        except RuntimeError:
+            return  # the loop has closed: the process is ending
+
+
+def _pong(health: Connection) -> None:
+    with contextlib.suppress(OSError):
+        health.send(True)
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
