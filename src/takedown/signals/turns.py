@@ -43,11 +43,24 @@ class TurnLock:
             gate.acquire()
             self._waiting.append(gate)
         began = time.perf_counter()
-        gate.acquire()  # the holder releases it when it hands the lock to this thread
+        try:
+            gate.acquire()  # the holder releases it when it hands the lock to this thread
+        except BaseException:
+            self._give_up(gate)  # a KeyboardInterrupt in the main thread, say
+            raise
         waited = time.perf_counter() - began
         with self._mutex:
             self._owner, self._depth = me, 1
             self.longest_wait_s = max(self.longest_wait_s, waited)
+
+    def _give_up(self, gate: threading.Lock) -> None:
+        """Leave the queue; if the lock was handed over meanwhile, pass it on."""
+        with self._mutex:
+            if gate in self._waiting:
+                self._waiting.remove(gate)
+                return
+            self._owner, self._depth = threading.get_ident(), 1
+        self.release()
 
     def release(self) -> None:
         with self._mutex:

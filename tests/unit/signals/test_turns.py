@@ -114,3 +114,27 @@ def test_single_adds_and_back_to_back_lookups_alternate() -> None:
     # Strict turns give one lookup per add; an RLock gave 0.3 or 4 a run, by which thread
     # happened to barge.
     assert adds // 2 <= during <= 2 * adds, (during, adds)
+
+
+def test_a_waiter_that_gives_up_leaves_the_queue_and_passes_on_a_handover() -> None:
+    lock = TurnLock()
+    gate = threading.Lock()
+    lock.acquire()
+    with lock._mutex:  # a waiter queued, then interrupted before it was handed the lock
+        lock._waiting.append(gate)
+    lock._give_up(gate)
+    assert not lock._waiting
+    lock.release()
+    assert lock._owner is None
+
+    handed = threading.Lock()
+    handed.acquire()
+    lock.acquire()
+    with lock._mutex:
+        lock._waiting.append(handed)
+    lock.release()  # hands over to the queued gate's thread...
+    assert lock._owner == -1
+    lock._give_up(handed)  # ...which gave up at that moment: it passes the lock on
+    assert lock._owner is None
+    with lock:  # and the lock is free to take
+        pass
