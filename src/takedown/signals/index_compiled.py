@@ -21,7 +21,6 @@ an install compiles (a few seconds); `warm_up` loads every variant at once.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -284,9 +283,9 @@ def merge_ids(
     _merge_ids(old_keys, old_slots, new_keys, new_slots, keys, slots)
 
 
-@cache
 def warm_up() -> None:
-    """Compile (or load from the cache) both table widths' machine code, once a process."""
+    """Compile (or load from the cache) both table widths' machine code (index.load_compiled
+    calls it once a process)."""
     words = np.zeros((1, 4), dtype=np.uint64)
     for offset_type in (np.int32, np.int64):
         near(

@@ -11,7 +11,6 @@ holders ahead of it in the queue, and a thread waiting for its turn has let go o
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from types import TracebackType
 
@@ -27,8 +26,6 @@ class TurnLock:
         self._waiting: deque[threading.Lock] = deque()
         self._owner: int | None = None
         self._depth = 0
-        # The longest any acquire waited, in seconds, for benches and tests to read.
-        self.longest_wait_s = 0.0
 
     def acquire(self) -> None:
         me = threading.get_ident()
@@ -42,16 +39,13 @@ class TurnLock:
             gate = threading.Lock()
             gate.acquire()
             self._waiting.append(gate)
-        began = time.perf_counter()
         try:
             gate.acquire()  # the holder releases it when it hands the lock to this thread
         except BaseException:
             self._give_up(gate)  # a KeyboardInterrupt in the main thread, say
             raise
-        waited = time.perf_counter() - began
         with self._mutex:
             self._owner, self._depth = me, 1
-            self.longest_wait_s = max(self.longest_wait_s, waited)
 
     def _give_up(self, gate: threading.Lock) -> None:
         """Leave the queue; if the lock was handed over meanwhile, pass it on."""
