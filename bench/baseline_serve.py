@@ -11,28 +11,21 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-import socket
 import sys
 import threading
 
-
-def _socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    return sock
+from takedown.cli.serving import port_socket
 
 
 def _serve(host: str, port: int) -> None:
     import uvicorn
 
     config = uvicorn.Config("bench.baseline_app:app", log_level="warning")
-    uvicorn.Server(config).run(sockets=[_socket(host, port)])
+    uvicorn.Server(config).run(sockets=[port_socket(host, port)])
 
 
 def main(host: str, port: int, processes: int) -> None:
-    holder = _socket(host, port)
+    holder = port_socket(host, port)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
