@@ -26,7 +26,7 @@ def test_another_request_is_answered_while_a_registration_waits_on_the_database(
     entered, release = threading.Event(), threading.Event()
 
     def hold(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO CONTENT_ITEMS"):
+        if "INSERT INTO CONTENT_ITEMS" in statement.upper():
             entered.set()
             release.wait(GUARD_SECONDS)
 

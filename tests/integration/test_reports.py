@@ -105,7 +105,7 @@ def _register_while_reporting(api: Api, content_id: str, **report: Any) -> dict[
 
     def register_in_between(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         # The report's first write (the registration opens no case: it matches nothing).
-        if statement.lstrip().upper().startswith("INSERT INTO CASES") and not started.is_set():
+        if "INSERT INTO CASES" in statement.upper() and not started.is_set():
             started.set()
             other = threading.Thread(target=lambda: registered.append(api.register(content_id)))
             other.start()

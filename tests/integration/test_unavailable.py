@@ -169,7 +169,7 @@ def test_a_connection_dropped_in_the_middle_of_a_report_is_a_503_and_a_retry_wor
 
     def drop_once(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
         # The server ends this very connection as the report is written (a failover, a kill).
-        if not dropped and statement.lstrip().upper().startswith("INSERT INTO REPORTS"):
+        if not dropped and "INSERT INTO REPORTS" in statement.upper():
             pid = connection.connection.dbapi_connection.info.backend_pid
             dropped.append(pid)
             with admin.connect() as other:

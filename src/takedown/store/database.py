@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from takedown.store.insert_flush import InsertFlushSession
 from takedown.store.sqlite_writes import QueuedWrites
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -89,7 +90,7 @@ def owner_only(database: Path) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    return sessionmaker(engine, class_=InsertFlushSession, expire_on_commit=False)
 
 
 @contextmanager
