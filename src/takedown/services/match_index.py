@@ -21,7 +21,20 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    bindparam,
+    cast,
+    column,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from takedown.signals import SIGNAL_TYPES, indexed_signals
@@ -178,9 +191,9 @@ class _Follower:
         self.seen = 0
         self.gaps: dict[int, float] = {}
 
-    def params(self) -> dict[str, object]:
-        """The bound values of `unseen(column, self.gaps != {})`."""
-        return {"seen": self.seen, "gaps": sorted(self.gaps)}
+    def params(self, prefix: str = "") -> dict[str, object]:
+        """The bound values of `unseen(column, self.gaps != {}, prefix)`."""
+        return {f"{prefix}seen": self.seen, f"{prefix}gaps": sorted(self.gaps)}
 
     def saw(self, ids: list[int]) -> None:
         now = time.monotonic()
@@ -199,27 +212,29 @@ class _Follower:
                 del self.gaps[gap]
 
 
-def unseen(column: InstrumentedAttribute[int], with_gaps: bool) -> ColumnElement[bool]:
+def unseen(
+    column: InstrumentedAttribute[int], with_gaps: bool, prefix: str = ""
+) -> ColumnElement[bool]:
     """Rows past `:seen` (and those in `:gaps`): a condition built once per shape, since a
     pull runs on every registration and building its statement cost more than running it."""
-    seen = bindparam("seen", type_=Integer)
+    seen = bindparam(f"{prefix}seen", type_=Integer)
     if with_gaps:
-        return or_(column > seen, column.in_(bindparam("gaps", expanding=True)))
+        return or_(column > seen, column.in_(bindparam(f"{prefix}gaps", expanding=True)))
     return column > seen
 
 
 @cache
-def _bank_pull(with_gaps: bool) -> Select[int, str, str, str]:
+def _bank_pull(with_gaps: bool, prefix: str = "") -> Select[int, str, str, str]:
     return (
         select(BankHash.id, BankHash.signal, BankHash.value, BankHash.bank_id)
-        .where(unseen(BankHash.id, with_gaps))
+        .where(unseen(BankHash.id, with_gaps, prefix))
         .order_by(BankHash.id)
         .limit(bindparam("batch", type_=Integer))
     )
 
 
 @cache
-def _content_pull(with_gaps: bool) -> Select[int, str, str, str, int | None]:
+def _content_pull(with_gaps: bool, prefix: str = "") -> Select[int, str, str, str, int | None]:
     return (
         select(
             ContentSignal.id,
@@ -230,11 +245,40 @@ def _content_pull(with_gaps: bool) -> Select[int, str, str, str, int | None]:
         )
         .where(
             ContentSignal.signal.in_(INDEXED_CONTENT_SIGNALS),
-            unseen(ContentSignal.id, with_gaps),
+            unseen(ContentSignal.id, with_gaps, prefix),
         )
         .order_by(ContentSignal.id)
         .limit(bindparam("batch", type_=Integer))
     )
+
+
+_BANK_SIDE, _CONTENT_SIDE = 0, 1
+
+
+@cache
+def _both_pull(bank_gaps: bool, content_gaps: bool) -> CompoundSelect[Any]:
+    """Both sides' first batch in one statement (one round trip a registration, not two):
+    (side, id, signal, value, bank or item id, quality) in side and id order."""
+    bank = _bank_pull(bank_gaps, "bank_").subquery()
+    content = _content_pull(content_gaps, "content_").subquery()
+    return union_all(
+        select(
+            literal(_BANK_SIDE).label("side"),
+            bank.c.id,
+            bank.c.signal,
+            bank.c.value,
+            bank.c.bank_id.label("ref"),
+            cast(null(), Integer).label("quality"),
+        ),
+        select(
+            literal(_CONTENT_SIDE).label("side"),
+            content.c.id,
+            content.c.signal,
+            content.c.value,
+            content.c.item_id.label("ref"),
+            content.c.quality,
+        ),
+    ).order_by(column("side"), column("id"))
 
 
 class _BankHashes:
@@ -454,10 +498,14 @@ class Matcher:
         added = 0
         bounded = self._filled and not whole
         behind = False
-        for step in (self._refresh_banks, self._refresh_content):
+        first = self._pull_both(session)
+        steps = ((self._refresh_banks, first[0]), (self._refresh_content, first[1]))
+        for step, batch in steps:
+            rows: list[Any] | None = batch
             pulled = 0
             while True:
-                count = step(session)
+                count = step(session, rows)
+                rows = None  # the next batch, if any, is this side's own query
                 pulled += count
                 if count < self.REFRESH_BATCH:
                     break
@@ -472,14 +520,35 @@ class Matcher:
         self.behind = behind
         return added
 
-    def _refresh_banks(self, session: Session) -> int:
+    def _pull_both(self, session: Session) -> tuple[list[Any], list[Any]]:
+        """The first batch of each side, read in one statement: (bank rows, content rows),
+        each shaped as its side's own query returns them."""
+        banks, content = self._bank_follow, self._content_follow
+        statement = _both_pull(bool(banks.gaps), bool(content.gaps))
+        params = {**banks.params("bank_"), **content.params("content_")}
+        sides: tuple[list[Any], list[Any]] = ([], [])
+        for side, row_id, signal, value, ref, quality in session.execute(
+            statement, {**params, "batch": self.REFRESH_BATCH}
+        ):
+            if side == _BANK_SIDE:
+                sides[0].append((row_id, signal, value, ref))
+            else:
+                sides[1].append((row_id, ref, signal, value, quality))
+        return sides
+
+    def _refresh_banks(self, session: Session, rows: list[Any] | None = None) -> int:
+        """Apply `rows` (a batch already read), or read and apply the next batch."""
         # Core rows on the session's connection, four columns each: no ORM loading per row
         # and no bank columns repeated on every row (banks are few and read once a batch).
         connection = session.connection()
         follow = self._bank_follow
-        rows = connection.execute(
-            _bank_pull(bool(follow.gaps)), {**follow.params(), "batch": self.REFRESH_BATCH}
-        ).all()
+        if rows is None:
+            rows = list(
+                connection.execute(
+                    _bank_pull(bool(follow.gaps)),
+                    {**follow.params(), "batch": self.REFRESH_BATCH},
+                ).all()
+            )
         if not rows:
             self._bank_follow.saw([])
             return 0
@@ -522,11 +591,16 @@ class Matcher:
         self._bank_follow.saw(read_ids)
         return len(read_ids)
 
-    def _refresh_content(self, session: Session) -> int:
+    def _refresh_content(self, session: Session, rows: list[Any] | None = None) -> int:
+        """Apply `rows` (a batch already read), or read and apply the next batch."""
         follow = self._content_follow
-        rows = session.execute(
-            _content_pull(bool(follow.gaps)), {**follow.params(), "batch": self.REFRESH_BATCH}
-        ).all()
+        if rows is None:
+            rows = list(
+                session.execute(
+                    _content_pull(bool(follow.gaps)),
+                    {**follow.params(), "batch": self.REFRESH_BATCH},
+                ).all()
+            )
         pdq_ids: list[int] = []
         pdq_values: list[str] = []
         pending: dict[str, tuple[list[int], list[str]]] = {
