@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from takedown.services.audit_log import StaffAction, record_staff_action
@@ -71,14 +71,19 @@ def create_api_key(
     return key
 
 
-def _key_lookup(key: str) -> Select[str, str]:
-    return select(ApiKey.name, ApiKey.role).where(
-        ApiKey.key_hash == _key_hash(key), ApiKey.revoked_at.is_(None)
-    )
+# Built once: every authenticated request runs it, and building a statement (and its cache
+# key) each time cost about as much as running it (issue 15).
+_KEY_LOOKUP: Select[str, str] = select(ApiKey.name, ApiKey.role).where(
+    ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None)
+)
+
+
+def _key_lookup_params(key: str) -> dict[str, str]:
+    return {"key_hash": _key_hash(key)}
 
 
 def principal_for_key(session: Session, key: str) -> Principal | None:
-    row = session.execute(_key_lookup(key)).first()
+    row = session.execute(_KEY_LOOKUP, _key_lookup_params(key)).first()
     return Principal(row.name, Role(row.role)) if row else None
 
 
@@ -90,7 +95,7 @@ def principal_for_key_now(engine: Engine, key: str) -> Principal | None:
     Not cached: a revoked key is refused from the next request on.
     """
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(_key_lookup(key)).first()
+        row = conn.execute(_KEY_LOOKUP, _key_lookup_params(key)).first()
     return Principal(row.name, Role(row.role)) if row else None
 
 

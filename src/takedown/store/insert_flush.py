@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Insert, Table, bindparam, insert, inspect
+from sqlalchemy import Column, Connection, Insert, Select, Table, bindparam, insert, inspect, select
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.sql.dml import ReturningInsert
@@ -132,12 +132,15 @@ def flush_inserts(session: Session) -> bool:
     batch: list[tuple[_Plan, list[Any]]] = []
     for order in sorted(by_table):
         plan, objects = by_table[order]
-        if plan.generated is None and together:
-            batch.append((plan, objects))
-        else:
-            _insert_together(connection, batch)
-            batch = []
+        if not together:
             _insert(connection, plan, objects)
+        else:
+            batch.append((plan, objects))
+            if plan.generated is not None:
+                # Its keys come back with the statement: tables after it, which may need
+                # them for their foreign keys, go in the next one.
+                _insert_together(connection, batch)
+                batch = []
         written.extend(objects)
     _insert_together(connection, batch)
     # What the unit of work does last: each object's identity key, the identity map, its
@@ -160,9 +163,8 @@ def _insert(connection: Connection, plan: _Plan, objects: list[Any]) -> None:
 
 
 def _insert_together(connection: Connection, batch: list[tuple[_Plan, list[Any]]]) -> None:
-    """Several tables' rows, none of which needs a key back, in one statement on PostgreSQL:
-    each table's insert but the last is a data-modifying CTE of the last one's. Foreign keys
-    are checked at the end of the statement, so the parents' rows are there by then."""
+    """Several tables' rows in one statement on PostgreSQL (`_together_insert`); only the last
+    table may have keys to read back."""
     if len(batch) < 2:
         for plan, objects in batch:
             _insert(connection, plan, objects)
@@ -172,10 +174,17 @@ def _insert_together(connection: Connection, batch: list[tuple[_Plan, list[Any]]
         for r, obj in enumerate(objects):
             for key, value in _row(plan, obj).items():
                 params[f"t{t}r{r}_{key}"] = value
-        for obj in objects:
-            _push_to_children(plan, obj)
+        if plan.generated is None:  # the later tables' rows take their keys from these
+            for obj in objects:
+                _push_to_children(plan, obj)
     shape = tuple((plan.table, len(objects)) for plan, objects in batch)
-    connection.execute(_together_insert(shape), params)
+    last, objects = batch[-1]
+    result = connection.execute(_together_insert(shape, last.generated is not None), params)
+    if last.generated is not None:
+        for obj, new_id in zip(objects, result.one(), strict=True):
+            setattr(obj, last.generated.attribute, new_id)
+        for obj in objects:
+            _push_to_children(last, obj)
 
 
 @cache
@@ -190,19 +199,44 @@ def _returning_insert(table: Table) -> ReturningInsert[Any]:
 
 
 @lru_cache(maxsize=256)
-def _together_insert(shape: tuple[tuple[Table, int], ...]) -> Insert:
-    """The statement for `shape` (each table and how many rows), with one bound parameter
-    a column a row, named as `_insert_together` fills them; built once a shape. One insert
-    a row: SQLAlchemy caches the compiled form of a single-row insert, not a multi-row one."""
-    inserts = [
-        insert(table).values(
-            {c.key: bindparam(f"t{t}r{r}_{c.key}", type_=c.type) for c in table.columns}
+def _together_insert(
+    shape: tuple[tuple[Table, int], ...], keys_back: bool
+) -> Insert | Select[Any]:
+    """The statement for `shape` (each table and how many rows), with one bound parameter a
+    column a row, named as `_insert_together` fills them; built once a shape.
+
+    Each row is a single-row insert (SQLAlchemy caches the compiled form of those, not of a
+    multi-row one), and every insert but the main statement's is a data-modifying CTE; the
+    foreign keys are checked at the end of the statement, by when every row is in. With
+    `keys_back` the last table's inserts each return their key and the main statement is one
+    row of those keys, in the rows' order."""
+
+    def row_insert(t: int, table: Table, r: int, generated: bool) -> Insert:
+        columns = [c for c in table.columns if not (generated and c is table.autoincrement_column)]
+        return insert(table).values(
+            {c.key: bindparam(f"t{t}r{r}_{c.key}", type_=c.type) for c in columns}
         )
-        for t, (table, count) in enumerate(shape)
+
+    *before, (last_table, last_count) = shape
+    inserts = [
+        row_insert(t, table, r, False)
+        for t, (table, count) in enumerate(before)
         for r in range(count)
     ]
-    *first, last = inserts
-    return last.add_cte(*(statement.cte(f"w{n}") for n, statement in enumerate(first)))
+    t = len(before)
+    if not keys_back:
+        inserts += [row_insert(t, last_table, r, False) for r in range(last_count)]
+        *first, main = inserts
+        return main.add_cte(*(statement.cte(f"w{n}") for n, statement in enumerate(first)))
+    key = last_table.autoincrement_column
+    assert key is not None
+    returned = [
+        row_insert(t, last_table, r, True).returning(key).cte(f"k{r}") for r in range(last_count)
+    ]
+    ctes = [statement.cte(f"w{n}") for n, statement in enumerate(inserts)]
+    # Scalar subqueries rather than a cross join of one-row CTEs, which reads as a mistake.
+    keys = (select(cte.c[key.name]).scalar_subquery() for cte in returned)
+    return select(*keys).add_cte(*ctes)
 
 
 def _row(plan: _Plan, obj: Any) -> dict[str, Any]:
