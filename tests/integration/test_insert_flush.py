@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from psycopg import _queries as psycopg_queries
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from takedown.store.insert_flush import InsertFlushSession, flush_inserts
 from takedown.store.models import Account, Case, CaseEvent, CaseItem, ContentItem, ContentSignal
 from takedown.store.models import Report as ReportRow
 from takedown.store.oversight import CaseMeasure
+from tests.support.factories import Api
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -254,3 +256,29 @@ def test_a_failed_insert_rolls_back_like_any_other(runtime: Runtime) -> None:
         session.close()
     with rt.transaction() as session:
         assert session.get(Account, "acct-f-new") is None
+
+
+def test_a_new_report_and_a_registration_write_in_statements_psycopg_parses_once(
+    api: Api,
+) -> None:
+    """psycopg converts a statement's `%(name)s` placeholders on every execution unless the
+    statement is within its cache's bounds; a new case's rows once went past them."""
+    rt = api.runtime
+    api.key("platform")  # made before: its own rows are not what is measured
+    executed: list[tuple[str, int]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "INSERT INTO" in statement:
+            executed.append((statement, len(parameters)))
+
+    event.listen(rt.engine, "before_cursor_execute", record)
+    try:
+        api.report(content_id="never-registered", depicts_minor=True)
+        api.register("fresh-upload", account_id="acct-fresh")
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", record)
+    if rt.engine.dialect.name == "postgresql":
+        assert len(executed) == 2, [s[:80] for s, _ in executed]  # one statement each
+    for statement, count in executed:
+        assert len(statement.encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, statement
+        assert count <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, (count, statement)
