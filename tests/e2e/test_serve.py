@@ -265,6 +265,17 @@ def _listens(pid: int, port: int) -> bool:
     return False
 
 
+def _until_closed(pid: int, port: int) -> None:
+    """Wait until killed process `pid` no longer listens on `port`: kill() returns before the
+    kernel has closed its descriptors, and a connection the port's group hands the socket
+    meanwhile is reset, which is the kill, not the supervisor."""
+    for _ in range(300):
+        if not _listens(pid, port):
+            return
+        time.sleep(0.01)  # polling a real process's teardown, not a timed assertion
+    raise AssertionError(f"process {pid} still listens on {port} after SIGKILL")
+
+
 def _api_processes(server: ServerProcess, count: int) -> list[int]:
     """The supervisor's `count` API processes, once each listens on the port."""
     assert server.process is not None
@@ -326,6 +337,7 @@ def test_serve_with_two_processes_spreads_connections_and_runs_one_worker(
             headers=platform,
         ).raise_for_status()
         os.kill(api[0], signal.SIGKILL)
+        _until_closed(api[0], server.port)
         for n in range(2):
             # Each request on a new connection: none may land on the killed process.
             httpx.post(

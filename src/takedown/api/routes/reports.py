@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 
 from takedown.api.deps import runtime, take_report
 from takedown.api.intake import forwarding_platform
@@ -37,10 +38,18 @@ def receipt_out(request: Request, rt: Runtime, receipt: Receipt) -> dict[str, An
 
 
 @router.post("/v1/reports", status_code=201, response_model=ReportOut)
-def post_report(body: ReportIn, request: Request, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
-    platform = forwarding_platform(request, rt)
-    data = ReportInput(**body.model_dump(), forwarded_by=platform.name if platform else None)
-    return receipt_out(request, rt, take_report(request, data))
+async def post_report(
+    body: ReportIn, request: Request, rt: Runtime = Depends(runtime)
+) -> dict[str, Any]:
+    # `async def` with the blocking part on one worker thread: FastAPI runs a plain `def`
+    # endpoint on the threadpool and then its response model's validation on it again, two
+    # thread hand-offs a report where one does (issue 15).
+    def take() -> dict[str, Any]:
+        platform = forwarding_platform(request, rt)  # a sent key is looked up: blocking
+        data = ReportInput(**body.model_dump(), forwarded_by=platform.name if platform else None)
+        return receipt_out(request, rt, take_report(request, data))
+
+    return await run_in_threadpool(take)
 
 
 @router.get("/v1/status/{status_token}", response_model=StatusOut)
