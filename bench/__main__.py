@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -126,9 +127,10 @@ def stamp(name: str, opts: Options) -> str:
     command = f"python -m bench --sections {name}{' --quick' if opts.quick else ''}"
     if name == "http" and opts.http_seconds:
         command += f" --http-seconds {opts.http_seconds:g}"
+    # The CPU too: sections kept from earlier runs may come from another machine.
     return (
-        f"_Measured {datetime.date.today().isoformat()} with `{command}`;"
-        f" {machine.load_average()}._"
+        f"_Measured {datetime.date.today().isoformat()} on {machine.cpu_model()}"
+        f" (nproc={os.cpu_count()}) with `{command}`; {machine.load_average()}._"
     )
 
 
@@ -137,11 +139,12 @@ def header(opts: Options) -> list[str]:
         "# Benchmarks",
         "",
         "Each section is kept from the run that last measured it and opens with its stamp: the"
-        " date, the command and the machine's load when it began (`python -m bench --sections"
-        " a,b` re-measures only those). A section without a stamp predates the stamps; this"
-        " file's history says which run it came from.",
+        " date, the CPU, the command and the machine's load when it began (`python -m bench"
+        " --sections a,b` re-measures only those). A section without a stamp, or without a CPU"
+        " in it, predates them; this file's history says which run it came from.",
         "",
-        f"Machine: {machine.describe()}; {machine.load_average()}.",
+        f"Machine of the run that last wrote this file: {machine.describe()};"
+        f" {machine.load_average()}.",
         "Every figure stands beside a baseline measured in the same run, as a ratio: the"
         " machine's speed cancels out, the ratio is what the numbers claim. Matching, hashing"
         " and scans are one process with an in-memory index (the one-machine layout in"
