@@ -133,9 +133,18 @@ def test_the_rows_written_are_the_ones_the_unit_of_work_writes(runtime: Runtime)
     assert (account.state, account.strikes) == ("active", 0)
     assert (event_row.data, event_row.changes, event_row.prev_hash) == ({}, {}, "")
     assert report.case_id == case.id and report.source == "report"
-    signal_ids = [s.id for s in item.signals]
-    assert all(isinstance(i, int) for i in signal_ids) and signal_ids == sorted(signal_ids)
     assert [s.item_id for s in item.signals] == [item.id, item.id]
+    # Each signal object holds the id of its own row (the keys come back a row each).
+    with rt.transaction() as session:
+        for signal in item.signals:
+            stored = session.execute(
+                select(ContentSignal.__table__).where(ContentSignal.id == signal.id)
+            ).one()
+            assert (stored.signal, stored.value, stored.item_id) == (
+                signal.signal,
+                signal.value,
+                item.id,
+            )
 
 
 def _assert_took(took: bool) -> None:

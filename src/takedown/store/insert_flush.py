@@ -1,4 +1,5 @@
-"""A flush that only adds new rows goes out as Core inserts, one statement a table.
+"""A flush that only adds new rows goes out as Core inserts: on PostgreSQL in one statement
+(a table whose keys come back ends one), elsewhere one a table.
 
 Most requests write only new rows: a report opens a case with its report, first event and
 measures row; a registration adds an item and its signals. The ORM's unit of work spent more
@@ -10,7 +11,9 @@ session writes them itself:
 - foreign keys are copied from the related objects as the unit of work would
   (many-to-one and one-to-many relationships alike), parents' tables first;
 - client-side column defaults are applied and kept on the objects;
-- an autoincrement key comes back by `RETURNING`, in the rows' order;
+- an autoincrement key comes back by `RETURNING`, each to its own row's object;
+- on PostgreSQL the tables go out together as data-modifying CTEs of one statement
+  (`_together_insert`), so a new report is one round trip of writes, not four;
 - the objects then become persistent as the unit of work leaves them, by the same call it
   makes at the end of its flush (`Session._register_persistent`; tests/integration/
   test_insert_flush.py holds it to the unit of work's results, rollback included).
