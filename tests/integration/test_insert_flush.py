@@ -291,3 +291,24 @@ def test_a_new_report_and_a_registration_write_in_statements_psycopg_parses_once
     for statement, count in executed:
         assert len(statement.encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, statement
         assert count <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS, (count, statement)
+
+
+def test_without_returning_rows_that_need_a_key_back_go_through_the_unit_of_work(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older SQLite has no RETURNING: the signals' ids must then come from the unit of
+    work (one row at a time, by the cursor's last row id), not from a statement it refuses."""
+    rt = runtime
+    monkeypatch.setattr(
+        rt.engine.dialect, "insert_executemany_returning_sort_by_parameter_order", False
+    )
+    objects = _graph("noret")
+    with rt.transaction() as session:
+        session.add_all(objects)
+        assert flush_inserts(session) is False
+    item = objects[1]
+    assert all(isinstance(s.id, int) for s in item.signals)
+    # Without a key to read back, the insert path is still taken.
+    with rt.transaction() as session:
+        session.add(Account(account_id="acct-noret-2", created_at=NOW))
+        assert flush_inserts(session) is True

@@ -137,7 +137,11 @@ def flush_inserts(session: Session) -> bool:
     # A statement that fails leaves its objects pending and the transaction for the caller
     # to roll back, as a failed flush of the unit of work does.
     connection = session.connection()
-    together = connection.dialect.name == "postgresql"
+    dialect = connection.dialect
+    returning = dialect.insert_executemany_returning_sort_by_parameter_order
+    if not returning and any(plan.generated is not None for plan, _ in by_table.values()):
+        return False  # a database without RETURNING (SQLite before 3.35): the unit of work's
+    together = dialect.name == "postgresql"
     written: list[Any] = []
     batch: list[tuple[_Plan, list[Any]]] = []
     for order in sorted(by_table):
