@@ -261,23 +261,20 @@ def _both_pull(bank_gaps: bool, content_gaps: bool) -> CompoundSelect[Any]:
     (side, id, signal, value, bank or item id, quality) in side and id order."""
     bank = _bank_pull(bank_gaps, "bank_").subquery()
     content = _content_pull(content_gaps, "content_").subquery()
+
+    def side(code: int, pull: Any, ref: Any, quality: Any) -> Select[Any]:
+        return select(
+            literal(code).label("side"),
+            pull.c.id,
+            pull.c.signal,
+            pull.c.value,
+            ref.label("ref"),
+            quality.label("quality"),
+        )
+
     return union_all(
-        select(
-            literal(_BANK_SIDE).label("side"),
-            bank.c.id,
-            bank.c.signal,
-            bank.c.value,
-            bank.c.bank_id.label("ref"),
-            cast(null(), Integer).label("quality"),
-        ),
-        select(
-            literal(_CONTENT_SIDE).label("side"),
-            content.c.id,
-            content.c.signal,
-            content.c.value,
-            content.c.item_id.label("ref"),
-            content.c.quality,
-        ),
+        side(_BANK_SIDE, bank, bank.c.bank_id, cast(null(), Integer)),
+        side(_CONTENT_SIDE, content, content.c.item_id, content.c.quality),
     ).order_by(column("side"), column("id"))
 
 

@@ -168,11 +168,18 @@ def _insert(connection: Connection, plan: _Plan, objects: list[Any]) -> None:
     rows = [_row(plan, obj) for obj in objects]
     if plan.generated is None:
         connection.execute(_plain_insert(plan.table), rows)
+        for obj in objects:
+            _push_to_children(plan, obj)
     else:
         ids = connection.execute(_returning_insert(plan.table), rows).scalars().all()
-        for obj, new_id in zip(objects, ids, strict=True):
-            setattr(obj, plan.generated.attribute, new_id)
-    for obj in objects:
+        _took_keys(plan, objects, ids)
+
+
+def _took_keys(plan: _Plan, objects: list[Any], ids: Sequence[Any]) -> None:
+    """The keys the database gave `objects` (in their order), on them and their children."""
+    assert plan.generated is not None
+    for obj, new_id in zip(objects, ids, strict=True):
+        setattr(obj, plan.generated.attribute, new_id)
         _push_to_children(plan, obj)
 
 
@@ -205,11 +212,7 @@ def _insert_together(connection: Connection, batch: list[tuple[_Plan, list[Any]]
                 _push_to_children(plan, obj)
     result = connection.execute(_together_insert(tuple(shape)), params)
     if keys_back:
-        assert last.generated is not None
-        for obj, new_id in zip(last_objects, result.one(), strict=True):
-            setattr(obj, last.generated.attribute, new_id)
-        for obj in last_objects:
-            _push_to_children(last, obj)
+        _took_keys(last, last_objects, result.one())
 
 
 @cache
