@@ -108,6 +108,62 @@ def test_auth_is_required_and_checked(api: Api) -> None:
     assert items(api) == 0
 
 
+def test_the_key_is_refused_before_the_form_is_read(api: Api) -> None:
+    # The route validates its own form after the key lookup: a bad key with a bad form is
+    # still a 401 (or 403 for the wrong role), never a 422 that would let anyone probe it.
+    bad_form = {"account_id": "", "kind": "not-a-kind"}
+    wrong = api.client.post(
+        "/v1/content", data=bad_form, headers={"Authorization": "Bearer td_not-a-key"}
+    )
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (401, "invalid_api_key")
+    reviewer = api.client.post("/v1/content", data=bad_form, headers=api.key("reviewer"))
+    assert (reviewer.status_code, reviewer.json()["error"]["code"]) == (403, "forbidden")
+    upload = api.client.post(
+        "/v1/content",
+        data=bad_form,
+        files={"file": ("x.bin", b"synthetic", "application/octet-stream")},
+        headers=api.key("reviewer"),
+    )
+    assert upload.status_code == 403
+    assert items(api) == 0
+
+
+def test_form_fields_are_validated_as_declared(api: Api) -> None:
+    empty = post(api, content_id="")
+    assert empty.status_code == 422
+    assert "content_id: Field required" in empty.json()["error"]["message"]
+    long = post(api, account_id="a" * 201)
+    assert long.status_code == 422 and "account_id" in long.json()["error"]["message"]
+    kind = post(api, kind="podcast")
+    assert kind.status_code == 422 and "kind" in kind.json()["error"]["message"]
+    not_a_file = post(api, file="just text")
+    assert not_a_file.status_code == 422 and "file" in not_a_file.json()["error"]["message"]
+    assert items(api) == 0
+
+
+def test_a_body_that_is_not_a_form_is_refused(api: Api) -> None:
+    as_json = api.client.post("/v1/content", json={"content_id": "p"}, headers=api.key("platform"))
+    assert as_json.status_code == 422 and "account_id" in as_json.json()["error"]["message"]
+    broken = api.client.post(
+        "/v1/content",
+        content=b'--xyz\r\nContent-Disposition: form-data; name="content_id"\r\n\r\np',
+        headers={**api.key("platform"), "Content-Type": "multipart/form-data; boundary=xyz"},
+    )
+    assert 400 <= broken.status_code < 500
+    assert items(api) == 0
+
+
+def test_the_openapi_schema_describes_the_form(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/content"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    schema = body["schema"]
+    assert set(schema["required"]) == {"content_id", "account_id"}
+    assert schema["properties"]["file"] == {"type": "string", "format": "binary", "title": "File"}
+    assert schema["properties"]["content_id"]["maxLength"] == 200
+    assert "$ref" not in json.dumps(schema)  # the kind's enum is inlined, not left dangling
+    assert "text" in json.dumps(schema["properties"]["kind"])
+
+
 def test_unknown_content_is_a_404(api: Api) -> None:
     response = api.client.get("/v1/content/nope", headers=api.key("platform"))
     assert response.status_code == 404

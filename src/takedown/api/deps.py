@@ -31,17 +31,34 @@ def client_address(request: Request) -> str:
     return proxies.client(peer, request.headers.get("x-forwarded-for"))
 
 
-def principal(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
+def bearer_key(request: Request) -> str:
+    """The API key the request presents, refused 401 when there is none or it is malformed.
+    No I/O: whether the key is valid is `principal_of_key`'s question."""
     header = request.headers.get("authorization", "")
     if not header:
         raise ApiError(401, "missing_api_key", "send Authorization: Bearer <api key>")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "invalid_api_key", "use the form Authorization: Bearer <api key>")
-    found = principal_for_key_now(rt.engine, key.strip())
+    return key.strip()
+
+
+async def api_key(request: Request) -> str:
+    """A dependency: `bearer_key`, for a route that looks the key up on its own thread."""
+    return bearer_key(request)
+
+
+def principal_of_key(rt: Runtime, key: str) -> Principal:
+    """The principal of `key` as committed now, refused 401 when it is unknown or revoked.
+    Blocking (one statement)."""
+    found = principal_for_key_now(rt.engine, key)
     if found is None:
         raise ApiError(401, "invalid_api_key", "this API key is not valid or was revoked")
     return found
+
+
+def principal(request: Request, rt: Runtime = Depends(runtime)) -> Principal:
+    return principal_of_key(rt, bearer_key(request))
 
 
 def require(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:

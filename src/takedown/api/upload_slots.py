@@ -12,8 +12,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import File, Request, UploadFile
-
 from takedown.api.errors import ApiError
 
 RETRY_AFTER_SECONDS = 10
@@ -42,15 +40,3 @@ class UploadSlots:
             yield
         finally:
             self._free.release()
-
-
-async def upload_slot(
-    request: Request, file: UploadFile | None = File(None)
-) -> AsyncIterator[None]:
-    """A route dependency: holds a slot while a request with a file is processed."""
-    if file is None:
-        yield
-        return
-    slots: UploadSlots = request.app.state.upload_slots
-    async with slots.held():
-        yield

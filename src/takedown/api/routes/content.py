@@ -5,25 +5,30 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from takedown.api.deps import STAFF, require, runtime
+from takedown.api.deps import STAFF, api_key, ensure_role, principal_of_key, require, runtime
 from takedown.api.errors import ApiError
 from takedown.api.presenters import signals_json
 from takedown.api.schemas import ContentOut, ContentStatusOut, ContentUpdateIn
-from takedown.api.upload_slots import upload_slot
+from takedown.api.upload_slots import UploadSlots
 from takedown.domain.vocabulary import MAX_ITEM_TEXT, ItemKind
 from takedown.runtime import Runtime
 from takedown.services.access import Principal, Role
 from takedown.services.content import SignalValue, update_content
 from takedown.services.errors import NotFound
-from takedown.services.uploads import MAX_UPLOAD_BYTES, Upload, receive_upload
+from takedown.services.uploads import MAX_UPLOAD_BYTES, Upload, Verdict, receive_upload
 from takedown.signals import SIGNAL_TYPES
 from takedown.store.models import CaseItem, ContentItem
 
 router = APIRouter(tags=["platform"])
+UPLOADERS = frozenset({Role.PLATFORM, Role.ADMIN})
 
 
 def parse_signals(text: str | None) -> list[SignalValue]:
@@ -55,9 +60,77 @@ def parse_signals(text: str | None) -> list[SignalValue]:
     return out
 
 
-async def read_upload(file: UploadFile) -> bytes:
+class ContentForm(BaseModel):
+    """The form fields of `POST /v1/content` (API.md), validated after the caller's key."""
+
+    content_id: str = Field(min_length=1, max_length=200)
+    account_id: str = Field(min_length=1, max_length=200)
+    url: str | None = Field(None, max_length=2000)
+    signals: str | None = None
+    kind: ItemKind | None = None
+    text: str | None = Field(None, max_length=MAX_ITEM_TEXT)
+    title: str | None = Field(None, max_length=300)
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
+
+
+def _form_schema() -> dict[str, Any]:
+    """The multipart body as OpenAPI describes it: FastAPI cannot, since the route reads its
+    form itself (`post_content`)."""
+    schema = ContentForm.model_json_schema()
+    body = _inline_refs(schema, schema.get("$defs", {}))
+    body["properties"]["file"] = {"type": "string", "format": "binary", "title": "File"}
+    body["title"] = "ContentForm"
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": body}},
+        }
+    }
+
+
+def _field_values(form: FormData) -> dict[str, Any]:
+    """The form's values by field; an empty value counts as absent, as FastAPI's `Form` has it."""
+    values: dict[str, Any] = {}
+    for name in ContentForm.model_fields:
+        value = form.get(name)
+        if value is not None and value != "":
+            values[name] = value
+    return values
+
+
+def _uploaded_file(form: FormData) -> StarletteUploadFile | None:
+    value = form.get("file")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, StarletteUploadFile):
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "file"), "msg": "expected a file"}]
+        )
+    return value
+
+
+def _validated(form: FormData) -> ContentForm:
+    try:
+        return ContentForm.model_validate(_field_values(form))
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors) from None
+
+
+def read_upload(file: StarletteUploadFile) -> bytes:
+    """The uploaded file's bytes, on a worker thread (the spooled file may be on disk)."""
     data = bytearray()
-    while chunk := await file.read(1 << 20):
+    while chunk := file.file.read(1 << 20):
         data.extend(chunk)
         if len(data) > MAX_UPLOAD_BYTES:
             raise ApiError(
@@ -68,35 +141,58 @@ async def read_upload(file: UploadFile) -> bytes:
     return bytes(data)
 
 
-@router.post("/v1/content", response_model=ContentOut)
-async def post_content(
-    content_id: str = Form(..., min_length=1, max_length=200),
-    account_id: str = Form(..., min_length=1, max_length=200),
-    url: str | None = Form(None, max_length=2000),
-    signals: str | None = Form(None),
-    file: UploadFile | None = File(None),
-    kind: ItemKind | None = Form(None),
-    text: str | None = Form(None, max_length=MAX_ITEM_TEXT),
-    title: str | None = Form(None, max_length=300),
-    who: Principal = Depends(require(Role.PLATFORM, Role.ADMIN)),
-    rt: Runtime = Depends(runtime),
-    _slot: None = Depends(upload_slot),
-) -> dict[str, Any]:
+def authorized(rt: Runtime, caller: str | Principal) -> Principal:
+    who = caller if isinstance(caller, Principal) else principal_of_key(rt, caller)
+    return ensure_role(who, UPLOADERS)
+
+
+def register(
+    rt: Runtime, caller: str | Principal, form: FormData, file: StarletteUploadFile | None
+) -> Verdict:
+    """Everything blocking of a registration, on one worker thread, in the order the API
+    answers refusals: the key (401, 403), the fields (422), the file (413), then the upload."""
+    authorized(rt, caller)
+    fields = _validated(form)
     upload = Upload(
-        content_id=content_id,
-        account_id=account_id,
-        url=url,
-        signals=parse_signals(signals),
-        file=await read_upload(file) if file is not None else None,
-        kind=kind,
-        text=text,
-        title=title,
+        content_id=fields.content_id,
+        account_id=fields.account_id,
+        url=fields.url,
+        signals=parse_signals(fields.signals),
+        file=read_upload(file) if file is not None else None,
+        kind=fields.kind,
+        text=fields.text,
+        title=fields.title,
     )
-    # Hashing and the database block: on the event loop, one registration held up every
-    # other request of the process (issue 15).
-    answer = await run_in_threadpool(
-        receive_upload, rt.transaction, rt.clock, rt.installation, upload
-    )
+    return receive_upload(rt.transaction, rt.clock, rt.installation, upload)
+
+
+async def _read_form(request: Request) -> FormData:
+    try:
+        return await request.form()
+    except Exception as exc:
+        # As FastAPI answers a body it cannot parse (api.unavailable reads the cause).
+        raise HTTPException(400, "There was an error parsing the body") from exc
+
+
+@router.post("/v1/content", response_model=ContentOut, openapi_extra=_form_schema())
+async def post_content(request: Request, key: str = Depends(api_key)) -> dict[str, Any]:
+    # The route reads its form itself so that the key is looked up on the same worker thread
+    # as the registration: as a dependency it was a thread hand-off and a connection of its
+    # own per request, and FastAPI's per-field form handling cost as much again (issue 15).
+    rt: Runtime = request.app.state.runtime
+    form = await _read_form(request)
+    try:
+        file = _uploaded_file(form)
+        if file is None:
+            answer = await run_in_threadpool(register, rt, key, form, None)
+        else:
+            # An upload's slot is taken only once its key is known good (api.upload_slots).
+            who = await run_in_threadpool(authorized, rt, key)
+            slots: UploadSlots = request.app.state.upload_slots
+            async with slots.held():
+                answer = await run_in_threadpool(register, rt, who, form, file)
+    finally:
+        await form.close()
     rt.metrics.content.labels(verdict=answer.verdict).inc()
     return {
         "content_id": answer.content_id,
