@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -24,7 +24,9 @@ import numpy as np
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    Executable,
     Integer,
+    Result,
     Select,
     bindparam,
     cast,
@@ -533,19 +535,24 @@ class Matcher:
                 sides[1].append((row_id, ref, signal, value, quality))
         return sides
 
+    def _next_batch(
+        self,
+        execute: Callable[..., Result[Any]],
+        pull: Callable[..., Executable],
+        follow: _Follower,
+    ) -> list[Any]:
+        """The next batch of one side's unseen rows: `pull` is its query, `execute` the
+        session's or its connection's (the bank side reads Core rows on the connection)."""
+        statement = pull(bool(follow.gaps))
+        return list(execute(statement, {**follow.params(), "batch": self.REFRESH_BATCH}).all())
+
     def _refresh_banks(self, session: Session, rows: list[Any] | None = None) -> int:
         """Apply `rows` (a batch already read), or read and apply the next batch."""
         # Core rows on the session's connection, four columns each: no ORM loading per row
         # and no bank columns repeated on every row (banks are few and read once a batch).
         connection = session.connection()
-        follow = self._bank_follow
         if rows is None:
-            rows = list(
-                connection.execute(
-                    _bank_pull(bool(follow.gaps)),
-                    {**follow.params(), "batch": self.REFRESH_BATCH},
-                ).all()
-            )
+            rows = self._next_batch(connection.execute, _bank_pull, self._bank_follow)
         if not rows:
             self._bank_follow.saw([])
             return 0
@@ -590,14 +597,8 @@ class Matcher:
 
     def _refresh_content(self, session: Session, rows: list[Any] | None = None) -> int:
         """Apply `rows` (a batch already read), or read and apply the next batch."""
-        follow = self._content_follow
         if rows is None:
-            rows = list(
-                session.execute(
-                    _content_pull(bool(follow.gaps)),
-                    {**follow.params(), "batch": self.REFRESH_BATCH},
-                ).all()
-            )
+            rows = self._next_batch(session.execute, _content_pull, self._content_follow)
         pdq_ids: list[int] = []
         pdq_values: list[str] = []
         pending: dict[str, tuple[list[int], list[str]]] = {
