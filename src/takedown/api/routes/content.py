@@ -141,17 +141,14 @@ def read_upload(file: StarletteUploadFile) -> bytes:
     return bytes(data)
 
 
-def authorized(rt: Runtime, caller: str | Principal) -> Principal:
-    who = caller if isinstance(caller, Principal) else principal_of_key(rt, caller)
-    return ensure_role(who, UPLOADERS)
+def authorized(rt: Runtime, key: str) -> Principal:
+    """The caller of `key`, refused 401 (unknown, revoked) or 403 (not an uploader)."""
+    return ensure_role(principal_of_key(rt, key), UPLOADERS)
 
 
-def register(
-    rt: Runtime, caller: str | Principal, form: FormData, file: StarletteUploadFile | None
-) -> Verdict:
-    """Everything blocking of a registration, on one worker thread, in the order the API
-    answers refusals: the key (401, 403), the fields (422), the file (413), then the upload."""
-    authorized(rt, caller)
+def register(rt: Runtime, form: FormData, file: StarletteUploadFile | None) -> Verdict:
+    """Everything blocking of an authorised registration, in the order the API answers
+    refusals: the fields (422), the file (413), then the upload."""
     fields = _validated(form)
     upload = Upload(
         content_id=fields.content_id,
@@ -164,6 +161,12 @@ def register(
         title=fields.title,
     )
     return receive_upload(rt.transaction, rt.clock, rt.installation, upload)
+
+
+def authorized_registration(rt: Runtime, key: str, form: FormData) -> Verdict:
+    """The key (401, 403) and then `register`, on one worker thread."""
+    authorized(rt, key)
+    return register(rt, form, None)
 
 
 async def _read_form(request: Request) -> FormData:
@@ -184,13 +187,13 @@ async def post_content(request: Request, key: str = Depends(api_key)) -> dict[st
     try:
         file = _uploaded_file(form)
         if file is None:
-            answer = await run_in_threadpool(register, rt, key, form, None)
+            answer = await run_in_threadpool(authorized_registration, rt, key, form)
         else:
             # An upload's slot is taken only once its key is known good (api.upload_slots).
-            who = await run_in_threadpool(authorized, rt, key)
+            await run_in_threadpool(authorized, rt, key)
             slots: UploadSlots = request.app.state.upload_slots
             async with slots.held():
-                answer = await run_in_threadpool(register, rt, who, form, file)
+                answer = await run_in_threadpool(register, rt, form, file)
     finally:
         await form.close()
     rt.metrics.content.labels(verdict=answer.verdict).inc()
