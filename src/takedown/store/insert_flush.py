@@ -309,4 +309,3 @@ class InsertFlushSession(Session):
         if objects is None and not self._flushing and flush_inserts(self):
             return
         super().flush(objects)
-
