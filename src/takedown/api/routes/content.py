@@ -178,11 +178,12 @@ async def _read_form(request: Request) -> FormData:
 
 
 @router.post("/v1/content", response_model=ContentOut, openapi_extra=_form_schema())
-async def post_content(request: Request, key: str = Depends(api_key)) -> dict[str, Any]:
+async def post_content(
+    request: Request, key: str = Depends(api_key), rt: Runtime = Depends(runtime)
+) -> dict[str, Any]:
     # The route reads its form itself so that the key is looked up on the same worker thread
     # as the registration: as a dependency it was a thread hand-off and a connection of its
     # own per request, and FastAPI's per-field form handling cost as much again (issue 15).
-    rt: Runtime = request.app.state.runtime
     form = await _read_form(request)
     try:
         file = _uploaded_file(form)
@@ -240,7 +241,7 @@ def content_status(item: ContentItem, case_ids: list[str]) -> dict[str, Any]:
 def patch_content(
     content_id: str,
     body: ContentUpdateIn,
-    who: Principal = Depends(require(Role.PLATFORM, Role.ADMIN)),
+    who: Principal = Depends(require(*UPLOADERS)),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
     with rt.transaction() as session:
