@@ -74,6 +74,15 @@ class Measures:
         }
 
 
+# What `measure` reads of a history: of these types every event (a case has few of each),
+# of the first-report types only the earliest (a viral case has one per report). A history cut
+# down to these, in order, measures the same as the whole one.
+EVERY_EVENT = frozenset(
+    {EventType.RESTRICT, EventType.ACTION, EventType.DECIDE, EventType.FILE, EventType.BREACH}
+)
+EARLIEST_ONLY = frozenset({EventType.REPORT, EventType.MATCH})
+
+
 def _first(steps: Iterable[Step], *types: EventType, **data: Any) -> Step | None:
     wanted = {t.value for t in types}
     for step in steps:

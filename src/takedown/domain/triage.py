@@ -28,19 +28,30 @@ class Triage:
     reason: str
 
 
+# Sexual material, as triage counts it: a minor in any of it is child sexual exploitation.
+SEXUAL_IMAGERY = frozenset(
+    {
+        Category.CHILD_SEXUAL_EXPLOITATION,
+        Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
+        Category.SEXTORTION,
+    }
+)
+
+
+def is_child_safety(category: Category, depicts_minor: bool) -> bool:
+    """Whether a report is about a child's safety; who reported it does not change that."""
+    return category in CHILD_SAFETY_CATEGORIES or (category in SEXUAL_IMAGERY and depicts_minor)
+
+
 def triage_report(category: Category, role: ReporterRole, depicts_minor: bool) -> Triage:
     """Priority and immediate effect of one report, from what the reporter told us.
 
     A minor in intimate imagery is child sexual exploitation whatever box was ticked, so NCII and
     sextortion reports that say a minor is depicted are triaged as child safety.
     """
-    sexual = category in (
-        Category.CHILD_SEXUAL_EXPLOITATION,
-        Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
-        Category.SEXTORTION,
-    )
+    sexual = category in SEXUAL_IMAGERY
     minor_indicated = depicts_minor or category is Category.CHILD_SEXUAL_EXPLOITATION
-    child_safety = category in CHILD_SAFETY_CATEGORIES or (sexual and depicts_minor)
+    child_safety = is_child_safety(category, depicts_minor)
 
     if sexual and minor_indicated and role in RESTRICT_FIRST_ROLES:
         return Triage(Priority.P0, True, True, "minor in sexual content, reported by " + role)

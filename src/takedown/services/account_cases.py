@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.vocabulary import AccountState, Policy
+from takedown.services import case_reports
 from takedown.services.enforcement import suspend_account
 from takedown.services.errors import Conflict
 from takedown.store.models import Account, Case, CaseItem, ContentItem
@@ -34,6 +35,7 @@ def open_case_about(session: Session, account_id: str) -> Case | None:
             Case.state.in_([s.value for s in AWAITING_DECISION]),
         )
         .order_by(Case.opened_at.desc())
+        .options(case_reports.not_loaded())
     ).first()
 
 

@@ -26,7 +26,7 @@ from takedown.clock import rfc3339
 from takedown.domain import case_projection, on_call
 from takedown.domain.case_projection import CaseFields
 from takedown.domain.vocabulary import EventType, WebhookType
-from takedown.services import dsa_submission, fresh_cases, measures
+from takedown.services import case_reports, dsa_submission, fresh_cases, measures
 from takedown.services.notifications import NOTIFY_EMAIL_JOB
 from takedown.services.webhooks import WEBHOOK_DELIVERY_JOB
 from takedown.store.models import Case, CaseEvent, Webhook
@@ -160,15 +160,49 @@ def unrecorded_changes(session: Session) -> dict[str, CaseFields]:
 
 
 def _queue_update_emails(session: Session, case: Case, event: CaseEvent) -> None:
-    """Reporters who gave an address hear of each step as it is recorded (DESIGN rule 8)."""
-    for report in case.reports:
-        if report.contact_email:
-            NOTIFY_EMAIL_JOB.enqueue(
-                session,
-                {"report_id": report.id, "event_id": event.id},
-                event.at,
-                dedupe_key=f"email:{report.id}:{event.id}",
+    """Reporters who gave an address hear of each step as it is recorded (DESIGN rule 8).
+
+    A new report is news to its own reporter and, once, to the reporter before it: each
+    reporter hears by e-mail that someone else joined their case, and the status page lists
+    every later report. Telling everyone of every report sent n e-mails for the n-th report
+    on a viral item, O(n²) in all (issue 15).
+    """
+    if event.type == EventType.REPORT.value:
+        recipients = case_reports.contact_report_ids(
+            session, case, among=_new_and_previous_report(session, case, event)
+        )
+    else:
+        recipients = case_reports.contact_report_ids(session, case)
+    for report_id in recipients:
+        NOTIFY_EMAIL_JOB.enqueue(
+            session,
+            {"report_id": report_id, "event_id": event.id},
+            event.at,
+            dedupe_key=f"email:{report_id}:{event.id}",
+        )
+
+
+def _new_and_previous_report(session: Session, case: Case, event: CaseEvent) -> set[str]:
+    """The report a REPORT event records, and the one the case's previous REPORT event did."""
+    reports = {str(event.data.get("report_id"))}
+    held = fresh_cases.events(session, case)
+    if held is not None:
+        earlier = [e for e in held if e.type == EventType.REPORT.value and e.seq < event.seq]
+        previous = earlier[-1].data if earlier else None
+    else:
+        previous = session.scalars(
+            select(CaseEvent.data)
+            .where(
+                CaseEvent.case_id == case.id,
+                CaseEvent.type == EventType.REPORT.value,
+                CaseEvent.seq < event.seq,
             )
+            .order_by(CaseEvent.seq.desc())
+            .limit(1)
+        ).first()
+    if previous and previous.get("report_id"):
+        reports.add(str(previous["report_id"]))
+    return reports
 
 
 def announce(session: Session, event: CaseEvent, type: WebhookType, data: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from takedown.domain.deadlines import DeadlinePolicy, tightened_deadline
 from takedown.domain.reported_preview import is_sexual
 from takedown.domain.triage import Triage, case_priority
 from takedown.domain.vocabulary import CaseState, ContentState, EventType, Priority
-from takedown.services import case_log, fresh_cases, thumbnails
+from takedown.services import case_log, case_reports, fresh_cases, thumbnails
 from takedown.services.errors import NotFound
 from takedown.store.models import Case, CaseItem, ContentItem, Report
 from takedown.store.types import new_id
@@ -55,6 +55,7 @@ def case_for_item(session: Session, item: ContentItem) -> Case | None:
         .join(CaseItem, CaseItem.case_id == Case.id)
         .where(CaseItem.item_id == item.id)
         .order_by(Case.opened_at.desc())
+        .options(case_reports.not_loaded())
     ).first()
 
 
@@ -66,7 +67,11 @@ def cases_waiting_for(session: Session, content_id: str | None, url: str | None)
     query = waiting_cases_query(content_id, url)
     if query is None:
         return []
-    return list(session.scalars(query.order_by(Case.opened_at.desc()).distinct()))
+    return list(
+        session.scalars(
+            query.order_by(Case.opened_at.desc()).distinct().options(case_reports.not_loaded())
+        )
+    )
 
 
 def waiting_cases_query(
@@ -128,15 +133,17 @@ def reopen_if_settled(session: Session, case: Case, now: datetime, policy: Deadl
     case_log.record(session, case, EventType.PRIORITY, SYSTEM, now, {"reopened": True}, reopened)
 
 
-def reprioritise(session: Session, case: Case, now: datetime, policy: DeadlinePolicy) -> None:
-    """Recompute the case's priority from its reports; a rise can only bring the deadline in."""
-    reports = list(case.reports)
-    priorities = [Priority(r.priority) for r in reports]
-    distinct = len({r.reporter_key for r in reports if r.source == "report"})
-    new = case_priority(priorities, distinct)
+def reprioritise(
+    session: Session, case: Case, now: datetime, policy: DeadlinePolicy
+) -> case_reports.Tally:
+    """Recompute the case's priority from its reports; a rise can only bring the deadline in.
+    Returns what it was computed from."""
+    counted = case_reports.tally(session, case)
+    distinct = counted.distinct_reporters
+    new = case_priority(sorted(counted.priorities), distinct)
     old = Priority(case.priority)
     if new.rank >= old.rank:
-        return
+        return counted
     started, due = tightened_deadline(case.deadline_started_at, case.deadline_at, new, now, policy)
     case_log.record(
         session,
@@ -152,6 +159,7 @@ def reprioritise(session: Session, case: Case, now: datetime, policy: DeadlinePo
         },
         {"priority": new.value, "deadline_started_at": started, "deadline_at": due},
     )
+    return counted
 
 
 def get_case(session: Session, case_id: str) -> Case:

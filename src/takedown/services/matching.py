@@ -29,7 +29,7 @@ from takedown.domain.case_state import AWAITING_DECISION
 from takedown.domain.triage import Triage
 from takedown.domain.vocabulary import ContentState, EventType, Priority, WebhookType
 from takedown.jobs import SCANS, VIDEO, Job, JobContext
-from takedown.services import case_log, match_policy, possible_copies
+from takedown.services import case_log, case_reports, match_policy, possible_copies
 from takedown.services.cases import SYSTEM, link_item, open_case, reprioritise
 from takedown.services.corroboration import bystander_case_corroborated
 from takedown.services.installation import Installation
@@ -69,6 +69,7 @@ def open_cases_of(session: Session, item_ids: Iterable[str]) -> list[Case]:
         .join(CaseItem, CaseItem.case_id == Case.id)
         .where(CaseItem.item_id.in_(ids), Case.state.in_([s.value for s in AWAITING_DECISION]))
         .distinct()
+        .options(case_reports.not_loaded())
     )
     return sorted(cases, key=lambda c: (c.priority, c.deadline_at, c.id))
 

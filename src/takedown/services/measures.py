@@ -15,7 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.domain.case_measures import CaseClock, Measures, Step, ViewSeries, measure
+from takedown.domain.case_measures import (
+    EARLIEST_ONLY,
+    EVERY_EVENT,
+    CaseClock,
+    Measures,
+    Step,
+    ViewSeries,
+    measure,
+)
 from takedown.services import fresh_cases
 from takedown.store.exposure import ViewCount
 from takedown.store.models import Case, CaseEvent, CaseItem, ContentItem
@@ -26,16 +34,31 @@ EMPTY = Measures(None, None, None, None, None, None, None, None, False)
 
 def compute(session: Session, case: Case, now: datetime) -> Measures:
     held = fresh_cases.events(session, case)
-    events = (
-        held
-        if held is not None
-        else session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
-        )
-    )
-    steps = [Step(e.type, e.actor, e.at, dict(e.data or {})) for e in events]
+    if held is not None:
+        steps = [Step(e.type, e.actor, e.at, dict(e.data or {})) for e in held]
+    else:
+        steps = _measured_steps(session, case.id)
     clock = CaseClock(case.deadline_at, case.removal_due_at, case.removal_closed_at)
     return measure(steps, clock, now, _view_series(session, case))
+
+
+def _measured_steps(session: Session, case_id: str) -> list[Step]:
+    """The part of the case's history the measures read (domain.case_measures): refreshed on
+    every event, reading the whole history made each report on a viral case cost O(n) in the
+    reports before it (issue 15)."""
+    columns = (CaseEvent.seq, CaseEvent.type, CaseEvent.actor, CaseEvent.at, CaseEvent.data)
+    every = select(*columns).where(
+        CaseEvent.case_id == case_id, CaseEvent.type.in_([t.value for t in EVERY_EVENT])
+    )
+    earliest = (
+        select(*columns)
+        .where(CaseEvent.case_id == case_id, CaseEvent.type.in_([t.value for t in EARLIEST_ONLY]))
+        .order_by(CaseEvent.at, CaseEvent.seq)
+        .limit(1)
+    )
+    rows = [*session.execute(every), *session.execute(earliest)]
+    rows.sort(key=lambda row: row.seq)
+    return [Step(row.type, row.actor, row.at, dict(row.data or {})) for row in rows]
 
 
 def _view_series(session: Session, case: Case) -> list[ViewSeries]:

@@ -29,6 +29,7 @@ from takedown.domain.vocabulary import Category, EventType, Priority, ReporterRo
 from takedown.services import (
     account_cases,
     case_log,
+    case_reports,
     corroboration,
     evidence,
     matching,
@@ -243,7 +244,7 @@ def file_report(
         link_item(session, case, item, "reported", now)
         matching.join_copies(session, inst, case, item, now)
     thumbnails.forget_if_sexual(session, case, data.category.value)
-    reprioritise(session, case, now, inst.deadlines)
+    counted = reprioritise(session, case, now, inst.deadlines)
     # A case raised to P0 by distinct reporters of child sexual content is hidden like any P0,
     # unless those reporters are a burst of newcomers (domain.report_abuse): then a reviewer
     # looks at the case and its reporters first.
@@ -251,7 +252,7 @@ def file_report(
         case.priority == Priority.P0
         and case.child_safety
         # By the count: a report that is P0 on its own (one held past its budget) is not.
-        and all(r.priority != Priority.P0 for r in case.reports)
+        and Priority.P0 not in counted.priorities
     )
     burst = check_for_burst(session, case, now)
     restrict_by_report = triage.restrict and not data.held_for_review
@@ -274,26 +275,25 @@ def check_for_burst(
     session: Session, case: Case, now: datetime, policy: BurstPolicy = BURSTS
 ) -> bool:
     """Whether the case's recent reporters are a burst of newcomers; flags the case once."""
-    recent = [
-        r for r in case.reports if r.source == "report" and now - r.created_at <= policy.window
-    ]
-    if len({r.reporter_key for r in recent}) < policy.threshold:
+    # Only anonymous reports can make a burst, and of each reporter only the earliest in the
+    # window matters (domain.report_abuse): a bounded read, however many reports there are.
+    recent = case_reports.recent_anonymous_reporters(session, case, now - policy.window, now)
+    if len(recent) < policy.threshold:
         return False
-    keys = {r.reporter_key for r in recent}
     rows = session.execute(
         select(Report.reporter_key, func.min(Report.created_at))
-        .where(Report.reporter_key.in_(keys))
+        .where(Report.reporter_key.in_(recent))
         .group_by(Report.reporter_key)
     )
     first_seen: dict[str, datetime] = {key: at for key, at in rows}
     sightings = [
         ReporterSighting(
-            reporter_key=r.reporter_key,
-            reported_at=r.created_at,
-            first_seen_at=first_seen.get(r.reporter_key, r.created_at),
-            anonymous=r.forwarded_by is None or r.reporter_account_id is None,
+            reporter_key=key,
+            reported_at=at,
+            first_seen_at=first_seen.get(key, at),
+            anonymous=True,
         )
-        for r in recent
+        for key, at in recent.items()
     ]
     count = new_reporters_in_burst(sightings, now, policy)
     if count < policy.threshold:

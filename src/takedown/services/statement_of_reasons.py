@@ -13,8 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from takedown.clock import rfc3339
 from takedown.domain.vocabulary import Policy
+from takedown.services import case_reports
 from takedown.store.models import Case
 
 # The ground in words an uploader understands; CSAM is also illegal, not only against the rules.
@@ -37,7 +40,12 @@ def _automated(actor: str) -> bool:
 
 def _detected_automatically(case: Case) -> bool:
     """Found by a hash match rather than reported by a person."""
-    return bool(case.reports) and all(r.source == "match" for r in case.reports)
+    session = object_session(case)
+    if session is None:
+        return bool(case.reports) and all(r.source == "match" for r in case.reports)
+    # Counted, not loaded: the case may hold thousands of reports (services.case_reports).
+    counted = case_reports.tally(session, case)
+    return bool(counted.priorities) and counted.distinct_reporters == 0
 
 
 def _ground(policy: Policy | None, reason: str) -> tuple[str, str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from takedown.clock import ManualClock
-from takedown.services import measures
+from takedown.domain.case_measures import CaseClock, Step, measure
+from takedown.services import case_log, measures
+from takedown.store.models import Case
 from takedown.store.oversight import CaseMeasure
 from tests.support.factories import Api
 from tests.support.review import child_safety_case, decide
@@ -85,3 +87,40 @@ def test_the_stored_measures_can_be_rebuilt_from_the_history(api: Api, clock: Ma
         again = session.get(CaseMeasure, out["case_id"])
         assert again is not None
         assert (again.report_to_decision_s, again.deadline_met) == before == (180.0, True)
+
+
+def test_a_crowded_case_is_measured_from_part_of_its_history_as_from_all(
+    api: Api, clock: ManualClock
+) -> None:
+    """Refreshed on every event, the measures read only the events they use (issue 15)."""
+    api.register("p-5")
+    _views(api, "p-5", 7)
+    out = api.report(content_id="p-5", category="harassment", reporter_role="third_party")
+    case_id = out["case_id"]
+    for n in range(12):
+        clock.advance(timedelta(minutes=1))
+        api.forward(content_id="p-5", category="harassment", reporter_account_id=f"r-{n}")
+    clock.advance(timedelta(minutes=5))
+    _views(api, "p-5", 30)
+    assert decide(api, case_id, "lead-1", "lead", "violating", "harassment").status_code == 200
+    api.runtime.worker.drain()
+    clock.advance(timedelta(minutes=1))
+    api.forward(content_id="p-5", category="harassment", reporter_account_id="late")
+    rt = api.runtime
+    with rt.transaction() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        history = case_log.history(session, case_id)
+        whole = measure(
+            [Step(e.type, e.actor, e.at, dict(e.data or {})) for e in history],
+            CaseClock(case.deadline_at, case.removal_due_at, case.removal_closed_at),
+            rt.clock.now(),
+            measures._view_series(session, case),
+        )
+        assert measures.compute(session, case, rt.clock.now()) == whole
+        # Uploaded in the instant it was first reported: every view came after the report.
+        assert whole.report_to_decision_s == 17 * 60 and whole.views_after_first_report == 30
+        read = measures._measured_steps(session, case_id)
+        assert len(read) < len(history) // 2, (len(read), len(history))
+        stored = session.get(CaseMeasure, case_id)
+        assert stored is not None and stored.report_to_decision_s == whole.report_to_decision_s

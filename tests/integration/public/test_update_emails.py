@@ -97,6 +97,34 @@ def test_no_address_means_no_email_and_other_reporters_are_told_of_a_new_report(
     assert any("Someone else also reported this content" in b for b in bodies)
 
 
+def test_each_reporter_hears_once_that_others_joined_and_of_every_other_step(
+    api: Api, smtp: SmtpCatcher
+) -> None:
+    """On a viral item, the n-th report must not e-mail the n-1 reporters before it."""
+    api.register("p-viral")
+    for n in range(1, 7):
+        api.forward(  # forwarded: each account is a reporter of its own
+            content_id="p-viral",
+            category="harassment",
+            reporter_account_id=f"r{n}",
+            contact_email=f"r{n}@example.org",
+        )
+    api.runtime.worker.drain()
+    joined: dict[str, int] = {}
+    for message, body in zip(smtp.messages, _bodies(smtp), strict=True):
+        if "Someone else also reported this content" in body:
+            joined[str(message["To"])] = joined.get(str(message["To"]), 0) + 1
+    # Everyone but the last reporter heard once; the last has no one after them yet.
+    assert joined == {f"r{n}@example.org": 1 for n in range(1, 6)}
+    # A step of the case itself (the third reporter raised it) still reaches everyone so far.
+    made_urgent = [
+        str(m["To"])
+        for m, b in zip(smtp.messages, _bodies(smtp), strict=True)
+        if "made more urgent" in b
+    ]
+    assert sorted(made_urgent) == ["r1@example.org", "r2@example.org", "r3@example.org"]
+
+
 def test_emails_wait_in_the_outbox_while_the_mail_server_is_down(
     api: Api, smtp: SmtpCatcher
 ) -> None:
