@@ -48,6 +48,7 @@ from takedown.services.cases import (
 from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_case
 from takedown.store.models import Case, CaseEvent, ContentItem, Report
+from takedown.store.turns import take_item_turn
 from takedown.store.types import new_id
 
 BURSTS = BurstPolicy()
@@ -169,7 +170,13 @@ def file_report(
     """Store one report and apply its immediate effect. `reporter` comes from `reporter_key`."""
     triage = triage_report(data.category, data.reporter_role, data.depicts_minor)
     item_known, reports_waiting = first_look(session, data.content_id, data.url)
-    item = find_item(session, data.content_id, data.url) if item_known else None
+    item = None
+    if item_known:
+        # Reports of one item take turns from here, so two at once find one case, not none
+        # each (store.turns). A new item's first report has no one to wait for.
+        item = find_item(session, data.content_id, data.url)
+        if item is not None:
+            take_item_turn(session, item.content_id)
 
     case = case_for_item(session, item) if item else None
     if case is None and item is not None:
