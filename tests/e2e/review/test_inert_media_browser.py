@@ -30,7 +30,9 @@ def test_a_polyglot_declared_html_opens_as_an_inert_image(
     page.keyboard.press("r")
     revealed = page.locator("figure.media.revealed img")
     revealed.wait_for()
-    assert revealed.evaluate("e => e.complete && e.naturalWidth") == 160
+    # Attached is not loaded: on a busy machine the bytes may still be on their way.
+    page.wait_for_function("e => e.complete", arg=revealed.element_handle())
+    assert revealed.evaluate("e => e.naturalWidth") == 160
 
     tab = page.context.new_page()  # "open image in new tab", as the lead in the probe did
     answer = tab.goto(review_server.url + revealed.get_attribute("src"))

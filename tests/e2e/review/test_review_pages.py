@@ -42,7 +42,9 @@ def test_sign_in_claim_next_reveal_and_decide(browser: Any, review_server: Revie
     page.keyboard.press("r")  # reveal, from the keyboard
     revealed = page.locator("figure.media.revealed img")
     revealed.wait_for()
-    assert revealed.evaluate("e => e.complete && e.naturalWidth") == 160
+    # Attached is not loaded: on a busy machine the bytes may still be on their way.
+    page.wait_for_function("e => e.complete", arg=revealed.element_handle())
+    assert revealed.evaluate("e => e.naturalWidth") == 160
     assert "blur" not in revealed.evaluate("e => getComputedStyle(e).filter")
     screenshot(page, "case-revealed")
 
