@@ -91,6 +91,12 @@ def _http(opts: Options) -> list[str]:
     return http_load.run(quick=opts.quick, seconds=opts.http_seconds)
 
 
+def _crowded(opts: Options) -> list[str]:
+    from bench import crowded_case
+
+    return crowded_case.run(quick=opts.quick)
+
+
 def _webhook(opts: Options) -> list[str]:
     from bench import webhook_latency
 
@@ -107,6 +113,7 @@ def _retroscan(opts: Options) -> list[str]:
 # robust cropping, vPDQ against Meta's vpdq) are added here as they land.
 SECTIONS: list[Section] = [
     Section("http", _http),
+    Section("crowded", _crowded),
     Section("webhook", _webhook),
     Section("matching", _matching),
     Section("index_stall", _index_stall),
