@@ -111,10 +111,16 @@ class Job:
         now: datetime,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
+        key_is_new: bool = False,
     ) -> OutboxJob:
         """Record this job in the caller's transaction; with a `dedupe_key`, recording the
-        same job twice returns the first."""
-        if dedupe_key is not None:
+        same job twice returns the first.
+
+        `key_is_new`: the key names something this transaction has just created (a case
+        event), so no job can hold it yet and there is nothing to look up. The lookup's
+        autoflush also wrote a new case's rows early, one statement each instead of the
+        commit's one (issue 15)."""
+        if dedupe_key is not None and not key_is_new:
             existing = session.scalars(
                 select(OutboxJob).where(OutboxJob.dedupe_key == dedupe_key)
             ).first()
@@ -131,8 +137,8 @@ class Job:
             queue=self.queue,
             lane=self.lane(payload) if self.lane is not None else None,
         )
+        # Flushed with the rest of the transaction: a later lookup autoflushes it first.
         session.add(job)
-        session.flush()
         return job
 
 

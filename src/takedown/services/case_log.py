@@ -179,6 +179,7 @@ def _queue_update_emails(session: Session, case: Case, event: CaseEvent) -> None
             {"report_id": report_id, "event_id": event.id},
             event.at,
             dedupe_key=f"email:{report_id}:{event.id}",
+            key_is_new=True,
         )
 
 
@@ -213,12 +214,17 @@ def announce(session: Session, event: CaseEvent, type: WebhookType, data: dict[s
         "created_at": rfc3339(event.at),
         "data": data,
     }
-    for hook in session.scalars(select(Webhook).where(Webhook.active.is_(True))):
+    # Endpoints are not written here: reading them needs no flush of the case's new rows.
+    with session.no_autoflush:
+        hooks = list(session.scalars(select(Webhook).where(Webhook.active.is_(True))))
+    for hook in hooks:
         WEBHOOK_DELIVERY_JOB.enqueue(
             session,
             {"webhook_id": hook.id, "body": body},
             event.at,
             dedupe_key=f"webhook:{hook.id}:{event.id}",
+            # Every caller announces an event it has just recorded (or made up, announce_item).
+            key_is_new=True,
         )
 
 

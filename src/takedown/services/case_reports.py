@@ -196,7 +196,9 @@ def _in_good_standing(session: Session, account_id: str | None) -> bool:
     """An account Takedown has nothing against: unknown to it, or active with no strike."""
     if account_id is None:
         return True
-    account = session.get(Account, account_id)
+    # Reports write no accounts: nothing pending here could change the answer.
+    with session.no_autoflush:
+        account = session.get(Account, account_id)
     if account is None:
         return True
     return account.state != AccountState.SUSPENDED and account.strikes == 0

@@ -35,10 +35,10 @@ def _agreeing(session: Session, case: Case) -> Corroboration | None:
     reports = case_reports.child_safety_reporters(session, case)
     bank_match = case_reports.has_bank_match(session, case)
     uploaders = {link.item.account_id for link in case.links}
-    confirmed_before = any(
-        account is not None and account.strikes > 0
-        for account in (session.get(Account, a) for a in uploaders)
-    )
+    # An account new in this transaction has no strike: no flush is needed to read them.
+    with session.no_autoflush:
+        accounts = [session.get(Account, a) for a in sorted(uploaders)]
+    confirmed_before = any(a is not None and a.strikes > 0 for a in accounts)
     return agreeing_signal(reports, bank_match, confirmed_before)
 
 

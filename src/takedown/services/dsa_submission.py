@@ -46,7 +46,9 @@ def queue_statement(session: Session, event: CaseEvent) -> bool:
     session.add(
         DsaSubmission(puid=event.id, case_id=event.case_id, status="pending", created_at=event.at)
     )
-    SUBMIT_JOB.enqueue(session, {"puid": event.id}, event.at, dedupe_key=f"{SUBMIT}:{event.id}")
+    SUBMIT_JOB.enqueue(
+        session, {"puid": event.id}, event.at, dedupe_key=f"{SUBMIT}:{event.id}", key_is_new=True
+    )
     return True
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from takedown.domain.case_measures import (
@@ -63,8 +63,9 @@ def _measured_steps(session: Session, case_id: str) -> list[Step]:
 
 def _view_series(session: Session, case: Case) -> list[ViewSeries]:
     items: Iterable[ContentItem]
-    if fresh_cases.opened_here(session, case):
-        # A case opened here holds every link it has (services.fresh_cases).
+    if fresh_cases.opened_here(session, case) or "links" not in inspect(case).unloaded:
+        # A case opened here holds every link it has (services.fresh_cases); one read in this
+        # transaction holds them as read, and those it has linked since.
         items = [link.item for link in case.links]
     else:
         items = session.scalars(
