@@ -171,8 +171,8 @@ def header(opts: Options) -> list[str]:
         " (signals/pdq_kernel.py); the stored hash is pdqhash's bit for bit (the kernels'"
         " where they are sure of it, pdqhash's where not). Large JPEGs are decoded at reduced"
         " size and given the full-size blur. Ratios are CPU time, contenders interleaved.",
-        "- HTTP: the load generator shares the machine with the server; ratios, not req/s,"
-        " are the claim.",
+        "- HTTP: the load generator (wrk, one thread) shares the machine's two cores with the"
+        " servers; ratios, not req/s, are the claim.",
         "",
     ]
 

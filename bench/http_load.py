@@ -3,14 +3,16 @@
 Each run starts `takedown serve` as a subprocess on loopback, with its own data folder and
 a database of its own (a SQLite file, or a PostgreSQL database created for the run and
 dropped after), creates a platform API key, and drives POST /v1/reports and POST /v1/content
-(with MD5 and PDQ signals) from an asyncio load generator at 1, 8 and 32 connections for a
-fixed time. The baseline (bench/baseline_app.py) answers the same requests with one insert
-and a commit, on the same kind of database with the same number of processes. Every loop is
-bounded; the servers are stopped at the end.
+(with MD5 and PDQ signals) with wrk (bench/intake.lua: a unique body on every request) at 1,
+8 and 32 connections for a fixed time. The baseline (bench/baseline_app.py) answers the same
+requests with one insert and a commit, on the same kind of database with the same number of
+processes. Every loop is bounded; the servers are stopped at the end.
 
-The load generator is one Python process beside the server; it costs CPU the server does not
-get, the same for Takedown and the baseline, so the ratio stands while the absolute req/s
-understate what a separate load machine would see.
+The load generator is wrk, one thread, written in C: it shares the machine's cores with the
+servers but costs them little. The asyncio httpx generator used before took 1.7-2.1 ms of CPU
+a request, as much as the baseline server itself; that pulled every ratio towards 1 and made
+the 32-connection cells measure the client (docs/scaling.md). httpx still drives the other
+sections' load (webhook latency, the crowded case), where the figure is not a ratio of rates.
 """
 
 from __future__ import annotations
@@ -192,19 +194,6 @@ def baseline_server(db_url: str, workdir: Path, processes: int) -> Iterator[str]
 Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
-def report_sender(base: str) -> Send:
-    async def send(client: httpx.AsyncClient, n: int) -> httpx.Response:
-        body = {
-            "content_id": f"bench-{n}-{secrets.token_hex(3)}",
-            "category": "child_sexual_exploitation",
-            "reporter_role": "third_party",
-            "depicts_minor": True,
-        }
-        return await client.post(base + "/v1/reports", json=body)
-
-    return send
-
-
 def content_sender(base: str, key: str | None) -> Send:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
 
@@ -258,17 +247,76 @@ def _merged(parts: list[Result]) -> Result:
     )
 
 
-def drive_pair(ours: Send, theirs: Send, connections: int, seconds: float) -> tuple[Result, Result]:
+LUA = Path(__file__).resolve().parent / "intake.lua"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What wrk measured: requests answered, failures, seconds, latency percentiles."""
+
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def wrk(base: str, what: str, key: str | None, connections: int, seconds: float) -> Cell:
+    """One wrk run against `base`; a request answered with a status of 400 or more, or not
+    answered, is an error and not counted as done."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: run ./scripts/setup (it installs wrk)")
+    env = {**os.environ, "BENCH_WHAT": what, "BENCH_KEY": key or ""}
+    duration = max(1, round(seconds))
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", str(LUA),
+         base],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        check=True,
+    )  # fmt: skip
+    line = next(ln for ln in reversed(done.stdout.splitlines()) if ln.startswith("{"))
+    out = json.loads(line)
+    errors = int(out["non_2xx"]) + int(out["socket_errors"])
+    return Cell(
+        requests=int(out["requests"]) - int(out["non_2xx"]),
+        errors=errors,
+        seconds=float(out["seconds"]),
+        p50_ms=float(out["p50_ms"]),
+        p99_ms=float(out["p99_ms"]),
+    )
+
+
+def wrk_pair(
+    ours: str, theirs: str, what: str, key: str | None, connections: int, seconds: float
+) -> tuple[Cell, Cell]:
     """Both servers for `seconds` each, in halves taken in the order ours, theirs, theirs,
-    ours: a swing in the machine's load during the cell falls on both sides alike, where one
-    block after the other gave it all to one side (the machine is often shared)."""
-    sends = (ours, theirs)
-    for send in sends:
-        asyncio.run(_drive(send, connections, min(1.0, seconds / 4)))  # warm-up
-    parts: tuple[list[Result], list[Result]] = ([], [])
+    ours (a swing in the machine's load falls on both alike). Rates add up over the halves;
+    a percentile is the worse of the two halves', for both sides alike."""
+    targets = ((ours, key), (theirs, None))
+    for base, k in targets:
+        wrk(base, what, k, connections, 1.0)  # warm-up
+    halves: tuple[list[Cell], list[Cell]] = ([], [])
     for side in (0, 1, 1, 0):
-        parts[side].append(asyncio.run(_drive(sends[side], connections, seconds / 2)))
-    return _merged(parts[0]), _merged(parts[1])
+        base, k = targets[side]
+        halves[side].append(wrk(base, what, k, connections, seconds / 2))
+    merged = tuple(
+        Cell(
+            requests=sum(c.requests for c in cells),
+            errors=sum(c.errors for c in cells),
+            seconds=sum(c.seconds for c in cells),
+            p50_ms=max(c.p50_ms for c in cells),
+            p99_ms=max(c.p99_ms for c in cells),
+        )
+        for cells in halves
+    )
+    return merged[0], merged[1]
 
 
 def run(quick: bool = False, seconds: float | None = None) -> list[str]:
@@ -296,22 +344,20 @@ def run(quick: bool = False, seconds: float | None = None) -> list[str]:
                     takedown_server(td_url, workdir, n, worker=False) as (base, key),
                     baseline_server(bl_url, workdir, n) as bl_base,
                 ):
-                    for what, ours, theirs in (
-                        ("report", report_sender(base), report_sender(bl_base)),
-                        ("content", content_sender(base, key), content_sender(bl_base, None)),
-                    ):
+                    for what in ("report", "content"):
                         for c in connections:
-                            mine, base_r = drive_pair(ours, theirs, c, seconds)
+                            mine, base_r = wrk_pair(base, bl_base, what, key, c, seconds)
                             rows.append(_row(kind, n, what, c, mine, base_r))
                             print(rows[-1], file=sys.stderr, flush=True)
         shutil.rmtree(workdir, ignore_errors=True)
     return [
         "## HTTP intake under load",
         "",
-        f"POST /v1/reports (anonymous, P0 category) and POST /v1/content (platform key, MD5 and PDQ"
-        f" signals) on loopback, {seconds:.0f} s per side per cell after a warm-up, taken in"
-        " halves in the order Takedown, baseline, baseline, Takedown, from an asyncio httpx"
-        " load generator (one process, N keep-alive connections). Baseline: bench/baseline_app.py,"
+        "POST /v1/reports (anonymous, a bystander's child-safety report) and POST /v1/content"
+        f" (platform key, MD5 and PDQ signals) on loopback, {seconds:.0f} s per side per cell"
+        " after a warm-up, taken in halves in the order Takedown, baseline, baseline, Takedown,"
+        " from wrk (one thread, N keep-alive connections, a unique body per request from"
+        " bench/intake.lua; p50 and p99 are the worse half's). Baseline: bench/baseline_app.py,"
         " FastAPI + SQLAlchemy doing one insert and a commit per request, same database kind,"
         " same process count, each process on a socket of its own in the port's SO_REUSEPORT"
         " group as Takedown's are (bench/baseline_serve.py). Takedown runs without its worker"
@@ -326,12 +372,12 @@ def run(quick: bool = False, seconds: float | None = None) -> list[str]:
     ]
 
 
-def _row(kind: str, n: int, what: str, c: int, mine: Result, base: Result) -> str:
+def _row(kind: str, n: int, what: str, c: int, mine: Cell, base: Cell) -> str:
     ratio = mine.rate / base.rate if base.rate else float("nan")
     return (
-        f"| {kind} | {n} | {what} | {c} | {mine.rate:.0f} | {mine.percentile(50):.1f}"
-        f" | {mine.percentile(99):.1f} | {mine.errors} | {base.rate:.0f}"
-        f" | {base.percentile(50):.1f} | {base.percentile(99):.1f} | {ratio:.2f}x |"
+        f"| {kind} | {n} | {what} | {c} | {mine.rate:.0f} | {mine.p50_ms:.1f}"
+        f" | {mine.p99_ms:.1f} | {mine.errors} | {base.rate:.0f}"
+        f" | {base.p50_ms:.1f} | {base.p99_ms:.1f} | {ratio:.2f}x |"
     )
 
 

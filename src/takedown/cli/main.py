@@ -68,6 +68,9 @@ def serve(
         except Exception as exc:
             fail(f"cannot start: {exc}")
         return
+    from takedown.signals.index import load_compiled
+
+    load_compiled()  # before the port opens, as each process of --processes does (cli.serving)
     try:
         application = build_app(settings_from(database_url, data_dir), SystemClock(), worker)
     except Exception as exc:

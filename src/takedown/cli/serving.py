@@ -55,7 +55,12 @@ def serving_app() -> FastAPI:
     """The app factory each API process calls: its own Runtime, no worker thread."""
     from takedown.app import build_app
     from takedown.clock import SystemClock
+    from takedown.signals.index import load_compiled
 
+    # Before this process listens: loaded on its first PDQ hash instead, numba held up that
+    # request and its neighbours for about a second (p99 of 0.9-1.05 s at one connection in
+    # the HTTP bench's 2- and 4-process cells, issue 15).
+    load_compiled()
     # The supervisor brought the schema up to date once; N processes racing to migrate would not.
     return build_app(Settings.from_env(), SystemClock(), run_worker=False, migrate=False)
 
