@@ -252,10 +252,19 @@ def _children(pid: int) -> dict[int, str]:
 
 def _listens(pid: int, port: int) -> bool:
     """Whether process `pid` holds a socket listening on `port` (from /proc)."""
-    try:
-        held = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
-    except OSError:
-        return False  # it ended, or its descriptors changed while we looked
+    fds = Path(f"/proc/{pid}/fd")
+    for _ in range(1000):
+        try:
+            held = {os.readlink(fd) for fd in fds.iterdir()}
+            break
+        except OSError:
+            # Gone, or a descriptor closed while we looked: a dying process closes them one
+            # by one, and its listening socket may be among those still open, so look again
+            # rather than answer "no" (a connection handed to it meanwhile is reset).
+            if not fds.exists():
+                return False
+    else:
+        raise AssertionError(f"could not read the descriptors of process {pid}")
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
         local, state, inode = fields[1], fields[3], fields[9]
