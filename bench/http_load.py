@@ -327,8 +327,9 @@ def run(quick: bool = False, seconds: float | None = None) -> list[str]:
     if serve_supports_processes():
         processes = [1, 2] if quick else [1, 2, 4]
     rows: list[str] = []
-    # A server that compiled the index's machine code during its first cells would measure
-    # numba, not intake: compiled (or found cached) once, before any server starts.
+    # Every `serve` process loads the index's machine code before it listens; compiled (or
+    # found cached) here once, so that on a cold cache N processes do not compile it at once
+    # within the start-up wait.
     subprocess.run(
         [sys.executable, "-c", "from takedown.signals.index import load_compiled; load_compiled()"],
         env=_env({}),

@@ -41,8 +41,7 @@ def _automated(actor: str) -> bool:
 def _detected_automatically(case: Case) -> bool:
     """Found by a hash match rather than reported by a person."""
     session = object_session(case)
-    if session is None:
-        return bool(case.reports) and all(r.source == "match" for r in case.reports)
+    assert session is not None, "a statement is made for a case in a transaction"
     # Counted, not loaded: the case may hold thousands of reports (services.case_reports).
     counted = case_reports.tally(session, case)
     return bool(counted.priorities) and counted.distinct_reporters == 0
