@@ -437,3 +437,30 @@ def test_serve_with_two_processes_on_a_port_another_program_holds_fails_at_once(
         )
     assert done.returncode != 0
     assert "cannot start" in done.stderr and "Address already in use" in done.stderr, done.stderr
+
+
+# The database plays no part in what uvicorn logs: SQLite alone.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("processes", [1, 2])
+def test_serve_writes_no_access_log_with_the_access_log_off(
+    server: ServerProcess, processes: int
+) -> None:
+    """TAKEDOWN_ACCESS_LOG=0 (a proxy in front logs requests) leaves uvicorn's line a request
+    out, in one process and in each of N; the same request is logged with it on."""
+    server.env["TAKEDOWN_ACCESS_LOG"] = "0"
+    if processes > 1:
+        server.args = ["--processes", str(processes)]
+    server.start()
+    for n in range(4):
+        with httpx.Client() as client:  # a connection each, to reach every process
+            assert client.get(f"{server.url}/healthz?quiet={n}").status_code == 200
+    server.stop()
+    log = server.log_text()
+    assert "Uvicorn running" in log or "Takedown API on" in log  # the log itself was written
+    assert "/healthz?quiet=" not in log
+
+    server.env["TAKEDOWN_ACCESS_LOG"] = "1"
+    server.start()
+    assert httpx.get(f"{server.url}/healthz?loud=1").status_code == 200
+    server.stop()
+    assert "/healthz?loud=1" in server.log_text()

@@ -71,8 +71,9 @@ def serve(
     from takedown.signals.index import load_compiled
 
     load_compiled()  # before the port opens, as each process of --processes does (cli.serving)
+    settings = settings_from(database_url, data_dir)
     try:
-        application = build_app(settings_from(database_url, data_dir), SystemClock(), worker)
+        application = build_app(settings, SystemClock(), worker)
     except Exception as exc:
         fail(f"cannot start: {exc}")
     # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1; Takedown reads
@@ -82,6 +83,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        access_log=settings.access_log,
         proxy_headers=False,
     )
 

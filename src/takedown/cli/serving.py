@@ -248,6 +248,7 @@ def _serve_api(host: str, port: int, log_config: dict[str, object], health: Conn
         factory=True,
         log_level="info",
         log_config=log_config,
+        access_log=Settings.from_env().access_log,
         proxy_headers=False,
     )
     try:
