@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as orm_event
-from sqlalchemy import inspect, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import InstanceState, Session
+from sqlalchemy.orm.attributes import instance_state
 
 from takedown.clock import rfc3339
 from takedown.domain import case_projection, on_call
@@ -30,6 +31,7 @@ from takedown.services import case_reports, dsa_submission, fresh_cases, measure
 from takedown.services.notifications import NOTIFY_EMAIL_JOB
 from takedown.services.webhooks import WEBHOOK_DELIVERY_JOB
 from takedown.store.models import Case, CaseEvent, Webhook
+from takedown.store.new_rows import new_row
 from takedown.store.types import new_id
 
 # The kinds of event the reporter's status page can show; the email says the same words
@@ -83,7 +85,8 @@ def record(
         new_id("evt"), case.id, seq, type.value, actor, at, stored_data, stored_changes
     )
     digest = case_projection.link_hash(head_hash, fields)
-    event = CaseEvent(
+    event = new_row(
+        CaseEvent,
         id=fields["id"],
         case_id=case.id,
         seq=seq,
@@ -119,26 +122,26 @@ _BASELINE = "case_log.recorded"
 
 def _baseline(case: Case) -> dict[str, Any]:
     """The case's projected fields as its last event left them (empty for a new case)."""
-    state: InstanceState[Case] = inspect(case)
+    state: InstanceState[Case] = instance_state(case)
     recorded: dict[str, Any] = state.info.get(_BASELINE, {})
     return recorded
 
 
 def _set_baseline(case: Case) -> None:
-    inspect(case).info[_BASELINE] = dict(case_projection.snapshot(case))
+    instance_state(case).info[_BASELINE] = dict(case_projection.snapshot(case))
 
 
 @orm_event.listens_for(Case, "load")
 def _loaded(case: Case, _context: object) -> None:
     # A case read from the database is as its events left it.
-    inspect(case).info[_BASELINE] = {
+    instance_state(case).info[_BASELINE] = {
         name: case.__dict__.get(name) for name in case_projection.FIELDS
     }
 
 
 @orm_event.listens_for(Case, "refresh")
 def _refreshed(case: Case, _context: object, _attrs: object) -> None:
-    state: InstanceState[Case] = inspect(case)
+    state: InstanceState[Case] = instance_state(case)
     state.info.setdefault(_BASELINE, {}).update(
         {name: case.__dict__[name] for name in case_projection.FIELDS if name in case.__dict__}
     )
@@ -149,7 +152,7 @@ def unrecorded_changes(session: Session) -> dict[str, CaseFields]:
     found: dict[str, CaseFields] = {}
     for obj in list(session.identity_map.values()) + list(session.new):
         if isinstance(obj, Case):
-            loaded = inspect(obj).info.get(_BASELINE)
+            loaded = instance_state(obj).info.get(_BASELINE)
             if loaded is None:
                 found[obj.id] = case_projection.snapshot(obj)
                 continue

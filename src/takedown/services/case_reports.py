@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from takedown.domain.corroboration import ChildSafetyReport
@@ -42,7 +43,7 @@ def not_loaded() -> LoaderOption:
 
 def _in_memory(case: Case) -> list[Report] | None:
     """The case's reports if the session holds them all already, else None."""
-    if "reports" in inspect(case).unloaded:
+    if "reports" in instance_state(case).unloaded:
         return None
     return list(case.reports)
 

@@ -17,6 +17,7 @@ from takedown.domain.vocabulary import CaseState, ContentState, EventType, Prior
 from takedown.services import case_log, case_reports, fresh_cases, thumbnails
 from takedown.services.errors import NotFound
 from takedown.store.models import Case, CaseItem, ContentItem, Report
+from takedown.store.new_rows import new_row
 from takedown.store.types import new_id
 
 SYSTEM = "system"
@@ -25,7 +26,8 @@ SYSTEM = "system"
 def open_case(
     session: Session, triage: Triage, category: str, now: datetime, policy: DeadlinePolicy
 ) -> Case:
-    case = Case(
+    case = new_row(
+        Case,
         id=new_id("case"),
         priority=triage.priority.value,
         state=CaseState.OPEN.value,
@@ -36,11 +38,11 @@ def open_case(
         deadline_started_at=now,
         deadline_at=policy.deadline(triage.priority, now),
         updated_at=now,
-        # Nothing can have joined a case that is only now being created: its collections
-        # start empty here instead of being read back (services.fresh_cases).
-        reports=[],
-        links=[],
     )
+    # Nothing can have joined a case that is only now being created: its collections start
+    # empty here instead of being read back (services.fresh_cases).
+    case.reports = []
+    case.links = []
     session.add(case)
     fresh_cases.mark_opened(session, case)
     # Not flushed here: the first event's flush inserts the row with its chain head and
@@ -89,7 +91,9 @@ def waiting_cases_query(
     return (
         select(Case)
         .join(Report, Report.case_id == Case.id)
-        .where(or_(*conditions), Case.state.in_([s.value for s in AWAITING_DECISION]))
+        # Equalities, not IN: an IN list is expanded into the SQL on every execution, a cost
+        # the report path paid on each report (issue 15).
+        .where(or_(*conditions), or_(*(Case.state == s.value for s in AWAITING_DECISION)))
     )
 
 

@@ -17,8 +17,10 @@ from takedown.services.cases import cases_waiting_for, link_item, waiting_cases_
 from takedown.services.errors import Conflict, NotFound
 from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_item
+from takedown.store.database import one_row
 from takedown.store.exposure import ViewCount
 from takedown.store.models import Account, Case, CaseItem, ContentItem, ContentSignal, Report
+from takedown.store.new_rows import new_row
 from takedown.store.types import new_id
 
 
@@ -47,8 +49,8 @@ def ensure_account(session: Session, account_id: str, now: datetime) -> Account:
 
 
 def new_account(account_id: str, now: datetime) -> Account:
-    return Account(
-        account_id=account_id, state=AccountState.ACTIVE.value, strikes=0, created_at=now
+    return new_row(
+        Account, account_id=account_id, state=AccountState.ACTIVE.value, strikes=0, created_at=now
     )
 
 
@@ -63,10 +65,11 @@ def first_look(session: Session, content_id: str, account_id: str, url: str | No
     """What a registration needs to know before it writes, asked in one statement: three
     lookups one after the other were three round trips a registration (issue 15). Each
     answer that says "there is one" is then read whole, which is the rare case."""
-    row = session.execute(
+    row = one_row(
+        session,
         _first_look_statement(bool(url)),
         {"content_id": content_id, "account_id": account_id, "url": url},
-    ).one()
+    )
     return FirstLook(bool(row[0]), bool(row[1]), bool(row[2]))
 
 
@@ -140,7 +143,8 @@ def register_content(
     matching.refreshed(session, inst)
     if not look.account_known:
         session.add(new_account(account_id, now))  # flushed with the item, no read first
-    item = ContentItem(
+    item = new_row(
+        ContentItem,
         id=new_id("item"),
         content_id=content_id,
         account_id=account_id,
@@ -154,7 +158,7 @@ def register_content(
         updated_at=now,
     )
     item.signals = [
-        ContentSignal(signal=s.signal, value=s.value, quality=s.quality) for s in signals
+        new_row(ContentSignal, signal=s.signal, value=s.value, quality=s.quality) for s in signals
     ]
     session.add(item)
     session.flush()

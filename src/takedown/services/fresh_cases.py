@@ -12,8 +12,8 @@ transaction on the same session reads the database, since by then others may wri
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.attributes import instance_state
 
 from takedown.store.models import Case, CaseEvent
 from takedown.store.oversight import CaseMeasure
@@ -32,7 +32,7 @@ def mark_opened(session: Session, case: Case) -> None:
     tx = _current(session)
     if tx is None:
         return  # no transaction to tie it to: treat it as any case (the safe side)
-    info = inspect(case).info
+    info = instance_state(case).info
     info[_OPENED_IN] = tx
     info[_EVENTS] = []
 
@@ -40,19 +40,19 @@ def mark_opened(session: Session, case: Case) -> None:
 def opened_here(session: Session, case: Case) -> bool:
     """Whether `case` was opened by the transaction the session is in now."""
     tx = _current(session)
-    return tx is not None and inspect(case).info.get(_OPENED_IN) is tx
+    return tx is not None and instance_state(case).info.get(_OPENED_IN) is tx
 
 
 def note_event(session: Session, case: Case, event: CaseEvent) -> None:
     if opened_here(session, case):
-        inspect(case).info[_EVENTS].append(event)
+        instance_state(case).info[_EVENTS].append(event)
 
 
 def events(session: Session, case: Case) -> list[CaseEvent] | None:
     """Every event of a case opened here, in order; None for any other case (read them)."""
     if not opened_here(session, case):
         return None
-    return sorted(inspect(case).info[_EVENTS], key=lambda e: e.seq)
+    return sorted(instance_state(case).info[_EVENTS], key=lambda e: e.seq)
 
 
 def measures_row(session: Session, case: Case) -> tuple[bool, CaseMeasure | None]:
@@ -60,10 +60,10 @@ def measures_row(session: Session, case: Case) -> tuple[bool, CaseMeasure | None
     refresh) with known=True; for any other case known=False and the caller reads it."""
     if not opened_here(session, case):
         return False, None
-    row: CaseMeasure | None = inspect(case).info.get(_MEASURES)
+    row: CaseMeasure | None = instance_state(case).info.get(_MEASURES)
     return True, row
 
 
 def keep_measures_row(session: Session, case: Case, row: CaseMeasure) -> None:
     if opened_here(session, case):
-        inspect(case).info[_MEASURES] = row
+        instance_state(case).info[_MEASURES] = row

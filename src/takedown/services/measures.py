@@ -27,6 +27,7 @@ from takedown.domain.case_measures import (
 from takedown.services import fresh_cases
 from takedown.store.exposure import ViewCount
 from takedown.store.models import Case, CaseEvent, CaseItem, ContentItem
+from takedown.store.new_rows import new_row
 from takedown.store.oversight import CaseMeasure
 
 EMPTY = Measures(None, None, None, None, None, None, None, None, False)
@@ -90,20 +91,25 @@ def refresh(session: Session, case: Case, now: datetime) -> CaseMeasure:
     known, row = fresh_cases.measures_row(session, case)
     if not known:
         row = session.get(CaseMeasure, case.id)
+    values = {
+        "first_report_at": m.first_report_at,
+        "report_to_restriction_s": m.report_to_restriction_s,
+        "report_to_decision_s": m.report_to_decision_s,
+        "report_to_removal_s": m.report_to_removal_s,
+        "filing_delay_s": m.filing_delay_s,
+        "deadline_met": m.deadline_met,
+        "take_it_down_met": m.take_it_down_met,
+        "views_after_first_report": m.views_after_first_report,
+        "automated": m.automated,
+        "updated_at": now,
+    }
     if row is None:
-        row = CaseMeasure(case_id=case.id)
+        row = new_row(CaseMeasure, case_id=case.id, **values)
         session.add(row)
         fresh_cases.keep_measures_row(session, case, row)
-    row.first_report_at = m.first_report_at
-    row.report_to_restriction_s = m.report_to_restriction_s
-    row.report_to_decision_s = m.report_to_decision_s
-    row.report_to_removal_s = m.report_to_removal_s
-    row.filing_delay_s = m.filing_delay_s
-    row.deadline_met = m.deadline_met
-    row.take_it_down_met = m.take_it_down_met
-    row.views_after_first_report = m.views_after_first_report
-    row.automated = m.automated
-    row.updated_at = now
+        return row
+    for key, value in values.items():
+        setattr(row, key, value)
     return row
 
 

@@ -47,7 +47,9 @@ from takedown.services.cases import (
 )
 from takedown.services.installation import Installation
 from takedown.services.restriction import restrict_case
+from takedown.store.database import one_row
 from takedown.store.models import Case, CaseEvent, ContentItem, Report
+from takedown.store.new_rows import new_row
 from takedown.store.turns import take_item_turn
 from takedown.store.types import new_id
 
@@ -140,10 +142,8 @@ def first_look(session: Session, content_id: str | None, url: str | None) -> tup
     15). Either "yes" is then read whole."""
     if not content_id and not url:
         return False, False
-    row = session.execute(
-        _first_look_statement(bool(content_id), bool(url)),
-        {"content_id": content_id, "url": url},
-    ).one()
+    statement = _first_look_statement(bool(content_id), bool(url))
+    row = one_row(session, statement, {"content_id": content_id, "url": url})
     return bool(row[0]), bool(row[1])
 
 
@@ -197,7 +197,8 @@ def file_report(
         case.child_safety = True
 
     token = secrets.token_urlsafe(24)
-    report = Report(
+    report = new_row(
+        Report,
         id=new_id("rep"),
         case_id=case.id,
         content_id=data.content_id or (item.content_id if item else None),
@@ -217,8 +218,8 @@ def file_report(
         good_faith_statement=data.good_faith_statement,
         signature=data.signature,
         forwarded_by=data.forwarded_by,
-        case=case,
     )
+    report.case = case  # through the ORM: the case's reports follow
     session.add(report)  # flushed with the report's event (case_log.record)
     removal_request = is_removal_request(
         data.category, data.reporter_role, data.good_faith_statement, data.signature

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import select
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, exc, make_url
+from sqlalchemy import Engine, Executable, Row, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from takedown.store.insert_flush import InsertFlushSession
@@ -105,6 +105,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def one_row(session: Session, statement: Executable, params: Mapping[str, Any]) -> Row[Unpack[tuple[Any, ...]]]:
+    """The one row a Core `statement` answers, run on the session's connection. For a short
+    read on a hot path the ORM's execution (its compile state and result processing) cost
+    more than the statement itself (issue 15). What the session holds pending is flushed
+    first, as its autoflush would have."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params).one()
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Insert, Select, Table, bindparam, insert, inspect, select
+from sqlalchemy import Column, Connection, Insert, Select, Table, bindparam, insert, select
 from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -128,10 +129,10 @@ def flush_inserts(session: Session) -> bool:
         return False  # listeners expect the unit of work
     by_table: dict[int, tuple[_Plan, list[Any]]] = {}
     for obj in session.new:
-        plan = _plan(inspect(type(obj)))
+        plan = _plan(instance_state(obj).mapper)
         if plan is None:
             return False
-        if plan.generated is not None and plan.generated.attribute in inspect(obj).dict:
+        if plan.generated is not None and plan.generated.attribute in instance_state(obj).dict:
             return False  # a key given for an autoincrement column: the unit of work's case
         by_table.setdefault(plan.order, (plan, []))[1].append(obj)
     # A statement that fails leaves its objects pending and the transaction for the caller
@@ -159,7 +160,7 @@ def flush_inserts(session: Session) -> bool:
     _insert_together(connection, batch)
     # What the unit of work does last: each object's identity key, the identity map, its
     # attributes as loaded, and the transaction's note of it, so a rollback makes it new again.
-    session._register_persistent({inspect(obj) for obj in written})
+    session._register_persistent({instance_state(obj) for obj in written})
     return True
 
 
@@ -268,12 +269,14 @@ def _together_insert(shape: tuple[_RowShape, ...]) -> Insert | Select[Any]:
 def _row(plan: _Plan, obj: Any) -> dict[str, Any]:
     """The object's row, with its many-to-one keys copied in and its defaults applied (on
     the object too, so that nothing is left to read back)."""
-    values = inspect(obj).dict
+    # Written to the object's dictionary, not through its attributes: the object is new, so
+    # there is no history to keep, and the instrumented set was most of this function's cost.
+    values = instance_state(obj).dict
     for link in plan.links:
         parent = values.get(link.key) if link.to_one else None
         if parent is not None:
             for source, target in link.pairs:
-                setattr(obj, target, getattr(parent, source))
+                values[target] = getattr(parent, source)
     row: dict[str, Any] = {}
     for field in plan.fields:
         column = field.column
@@ -286,14 +289,14 @@ def _row(plan: _Plan, obj: Any) -> dict[str, Any]:
         value: Any = None
         if default is not None:
             value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-        setattr(obj, field.attribute, value)
+        values[field.attribute] = value
         row[column.key] = value
     return row
 
 
 def _push_to_children(plan: _Plan, obj: Any) -> None:
     """One-to-many: the children's keys from this (now written) parent."""
-    values = inspect(obj).dict
+    values = instance_state(obj).dict
     for link in plan.links:
         if link.to_one:
             continue
