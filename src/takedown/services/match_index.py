@@ -47,6 +47,7 @@ from takedown.signals.pdq import PDQ, QUALITY_MIN
 from takedown.signals.turns import TurnLock
 from takedown.signals.vpdq import VideoMatch, VpdqFrame, match_video, parse_frames
 from takedown.store.banks import Bank, BankHash
+from takedown.store.database import core_rows
 from takedown.store.models import ContentItem, ContentSignal
 
 INDEXED_CONTENT_SIGNALS = (*SIGNAL_TYPES, PDQ_DIHEDRAL)
@@ -526,8 +527,9 @@ class Matcher:
         statement = _both_pull(bool(banks.gaps), bool(content.gaps))
         params = {**banks.params("bank_"), **content.params("content_")}
         sides: tuple[list[Any], list[Any]] = ([], [])
-        for side, row_id, signal, value, ref, quality in session.execute(
-            statement, {**params, "batch": self.REFRESH_BATCH}
+        # Core rows on the connection: every registration asks this first (issue 15).
+        for side, row_id, signal, value, ref, quality in core_rows(
+            session, statement, {**params, "batch": self.REFRESH_BATCH}
         ):
             if side == _BANK_SIDE:
                 sides[0].append((row_id, signal, value, ref))

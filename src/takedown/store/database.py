@@ -6,11 +6,11 @@ import select
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Executable, Row, create_engine, event, exc, make_url
+from sqlalchemy import CursorResult, Engine, Executable, Row, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from takedown.store.insert_flush import InsertFlushSession
@@ -107,14 +107,23 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def one_row(session: Session, statement: Executable, params: Mapping[str, Any]) -> Row[Unpack[tuple[Any, ...]]]:
+def one_row(
+    session: Session, statement: Executable, params: Mapping[str, Any]
+) -> Row[*tuple[Any, ...]]:
     """The one row a Core `statement` answers, run on the session's connection. For a short
     read on a hot path the ORM's execution (its compile state and result processing) cost
     more than the statement itself (issue 15). What the session holds pending is flushed
     first, as its autoflush would have."""
+    return core_rows(session, statement, params).one()
+
+
+def core_rows(
+    session: Session, statement: Executable, params: Mapping[str, Any]
+) -> CursorResult[*tuple[Any, ...]]:
+    """The rows of a Core `statement` on the session's connection (see `one_row`)."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return session.connection().execute(statement, params).one()
+    return session.connection().execute(statement, params)
 
 
 def alembic_config(engine: Engine) -> Config:
