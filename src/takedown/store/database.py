@@ -121,8 +121,8 @@ def core_rows(
     session: Session, statement: Executable, params: Mapping[str, Any]
 ) -> CursorResult[*tuple[Any, ...]]:
     """The rows of a Core `statement` on the session's connection (see `one_row`)."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()  # as the ORM's autoflush would, and not inside `no_autoflush`
     return session.connection().execute(statement, params)
 
 
