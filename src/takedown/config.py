@@ -11,6 +11,11 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(f"TAKEDOWN_{name}", default)
 
 
+def _flag(name: str) -> bool:
+    """A setting that is on unless it says 0, false or no."""
+    return _env(name, "1") not in ("0", "false", "no")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = ""
@@ -45,7 +50,7 @@ class Settings:
     smtp_from: str = "takedown@localhost"
     run_worker: bool = True
     # uvicorn's access log, one line a request (tokens redacted, api.access_log). Off where a
-    # proxy in front logs requests already: it costs about 4% of a report's CPU (issue 15).
+    # proxy in front logs requests already: it was about 14% of a report's CPU (issue 15).
     access_log: bool = True
     worker_poll_seconds: float = 0.2
     # `serve --processes N`: an API process that leaves a ping unanswered this long is replaced.
@@ -128,8 +133,8 @@ class Settings:
             smtp_host=_env("SMTP_HOST", ""),
             smtp_port=int(_env("SMTP_PORT", "25")),
             smtp_from=_env("SMTP_FROM", "takedown@localhost"),
-            run_worker=_env("RUN_WORKER", "1") not in ("0", "false", "no"),
-            access_log=_env("ACCESS_LOG", "1") not in ("0", "false", "no"),
+            run_worker=_flag("RUN_WORKER"),
+            access_log=_flag("ACCESS_LOG"),
             worker_poll_seconds=float(_env("WORKER_POLL_SECONDS", "0.2")),
             process_health_seconds=float(_env("PROCESS_HEALTH_SECONDS", "30")),
             sweep_interval_seconds=float(_env("SWEEP_INTERVAL_SECONDS", "5")),
